@@ -1,0 +1,143 @@
+//! The interface between the transport and a provider.
+//!
+//! The server decodes every request into [`Value`]s typed by the schema, calls the
+//! [`Provider`], and encodes the answer. A panic inside a provider call is caught and
+//! turned into a plain error diagnostic (no backtrace reaches the user).
+
+use crate::diag::Diagnostics;
+use crate::schema::Schema;
+use crate::value::Value;
+use std::collections::BTreeMap;
+use tokio_util::sync::CancellationToken;
+
+/// Per-call context. `cancel` fires when Terraform calls StopProvider (Ctrl-C): long
+/// operations should stop waiting and return what they have, with state that loses nothing.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub cancel: CancellationToken,
+}
+
+impl Ctx {
+    /// A context that is never cancelled (tests, tools).
+    pub fn background() -> Self {
+        Ctx { cancel: CancellationToken::new() }
+    }
+}
+
+/// Everything `GetProviderSchema` returns.
+#[derive(Debug, Clone, Default)]
+pub struct ProviderSchemas {
+    pub provider: Schema,
+    pub provider_meta: Option<Schema>,
+    pub resources: BTreeMap<String, Schema>,
+    pub data_sources: BTreeMap<String, Schema>,
+}
+
+impl Default for Schema {
+    fn default() -> Self {
+        Schema { version: 0, block: Default::default() }
+    }
+}
+
+pub struct ReadRequest {
+    pub type_name: String,
+    pub current_state: Value,
+    pub private: Vec<u8>,
+}
+
+pub struct ReadResponse {
+    /// `Value::Null` means "the object is gone": Terraform drops it from state.
+    pub new_state: Value,
+    pub private: Vec<u8>,
+    pub diagnostics: Diagnostics,
+}
+
+pub struct PlanRequest {
+    pub type_name: String,
+    /// Null on create.
+    pub prior_state: Value,
+    /// Null on destroy.
+    pub proposed_new_state: Value,
+    pub config: Value,
+    pub prior_private: Vec<u8>,
+}
+
+pub struct PlanResponse {
+    pub planned_state: Value,
+    /// Paths whose change forces replacement (`-/+`).
+    pub requires_replace: Vec<crate::diag::AttributePath>,
+    pub planned_private: Vec<u8>,
+    pub diagnostics: Diagnostics,
+}
+
+pub struct ApplyRequest {
+    pub type_name: String,
+    /// Null on create.
+    pub prior_state: Value,
+    /// Null on destroy.
+    pub planned_state: Value,
+    pub config: Value,
+    pub planned_private: Vec<u8>,
+}
+
+pub struct ApplyResponse {
+    /// Terraform stores this even when `diagnostics` has errors: on a failed create that
+    /// did make an object, return it here so nothing is lost. Null after a destroy.
+    pub new_state: Value,
+    pub private: Vec<u8>,
+    pub diagnostics: Diagnostics,
+}
+
+pub struct ImportedResource {
+    pub type_name: String,
+    pub state: Value,
+    pub private: Vec<u8>,
+}
+
+pub struct ImportResponse {
+    pub imported: Vec<ImportedResource>,
+    pub diagnostics: Diagnostics,
+}
+
+pub struct DataSourceResponse {
+    pub state: Value,
+    pub diagnostics: Diagnostics,
+}
+
+/// What a provider implements. Resource and data-source calls name their type; the
+/// provider dispatches. All calls may run concurrently (Terraform's parallelism).
+#[async_trait::async_trait]
+pub trait Provider: Send + Sync + 'static {
+    /// Cheap: called for GetProviderSchema and to type every request's values.
+    fn schemas(&self) -> &ProviderSchemas;
+
+    async fn validate_provider_config(&self, _ctx: Ctx, _config: Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+    /// Called once per process (and again on reattach); must make no network call.
+    async fn configure(&self, ctx: Ctx, terraform_version: String, config: Value) -> Diagnostics;
+
+    async fn validate_resource_config(&self, _ctx: Ctx, _type_name: &str, _config: Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+    async fn validate_data_source_config(&self, _ctx: Ctx, _type_name: &str, _config: Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+    /// Upgrade state stored under an older schema version. The default is done by the
+    /// transport (decode the JSON with the current schema, dropping unknown attributes);
+    /// override only when a schema version bump needs real migration.
+    async fn upgrade_resource_state(
+        &self,
+        _ctx: Ctx,
+        _type_name: &str,
+        _version: i64,
+        _json: &[u8],
+    ) -> Option<Result<Value, Diagnostics>> {
+        None
+    }
+    async fn read_resource(&self, ctx: Ctx, req: ReadRequest) -> ReadResponse;
+    async fn plan_resource_change(&self, ctx: Ctx, req: PlanRequest) -> PlanResponse;
+    async fn apply_resource_change(&self, ctx: Ctx, req: ApplyRequest) -> ApplyResponse;
+    async fn import_resource_state(&self, ctx: Ctx, type_name: &str, id: &str) -> ImportResponse;
+    async fn read_data_source(&self, ctx: Ctx, type_name: &str, config: Value) -> DataSourceResponse;
+}
