@@ -3,6 +3,9 @@
 //! Wire codecs live beside this file: msgpack (plan/apply traffic) and JSON (stored state,
 //! type descriptions). Providers read and build [`Value`]s with the helpers here.
 
+pub mod json;
+pub mod msgpack;
+
 use std::collections::BTreeMap;
 use std::fmt;
 
