@@ -68,7 +68,12 @@ impl Diagnostics {
         self.push(Severity::Warning, summary.into(), detail.into(), Some(path));
     }
     fn push(&mut self, severity: Severity, summary: String, detail: String, attribute: Option<AttributePath>) {
-        self.0.push(Diagnostic { severity, summary, detail, attribute });
+        self.0.push(Diagnostic {
+            severity,
+            summary,
+            detail,
+            attribute,
+        });
     }
     pub fn extend(&mut self, other: Diagnostics) {
         self.0.extend(other.0);

@@ -20,7 +20,9 @@ pub struct Ctx {
 impl Ctx {
     /// A context that is never cancelled (tests, tools).
     pub fn background() -> Self {
-        Ctx { cancel: CancellationToken::new() }
+        Ctx {
+            cancel: CancellationToken::new(),
+        }
     }
 }
 
@@ -35,7 +37,10 @@ pub struct ProviderSchemas {
 
 impl Default for Schema {
     fn default() -> Self {
-        Schema { version: 0, block: Default::default() }
+        Schema {
+            version: 0,
+            block: Default::default(),
+        }
     }
 }
 

@@ -35,7 +35,10 @@ pub enum NestingMode {
 #[derive(Debug, Clone, PartialEq)]
 pub enum AttrType {
     Type(Type),
-    Nested { nesting: NestingMode, attributes: Vec<Attribute> },
+    Nested {
+        nesting: NestingMode,
+        attributes: Vec<Attribute>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -174,7 +177,11 @@ impl Block {
     }
     /// The object type of a value of this block.
     pub fn value_type(&self) -> Type {
-        let mut m: BTreeMap<String, Type> = self.attributes.iter().map(|a| (a.name.clone(), a.value_type())).collect();
+        let mut m: BTreeMap<String, Type> = self
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), a.value_type()))
+            .collect();
         for b in &self.block_types {
             let obj = b.block.value_type();
             let t = match b.nesting {

@@ -76,7 +76,13 @@ pub struct InnerError {
 
 impl ErrorBody {
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
-        ErrorBody { error: ErrorDetail { code: code.into(), message: message.into(), innererror: None } }
+        ErrorBody {
+            error: ErrorDetail {
+                code: code.into(),
+                message: message.into(),
+                innererror: None,
+            },
+        }
     }
 }
 
@@ -389,7 +395,11 @@ mod tests {
 
     #[test]
     fn created_debug_hides_secret() {
-        let c = ApiKeyCreated { id: "i".into(), value: "s3cr3t".into(), expired_date_time: None };
+        let c = ApiKeyCreated {
+            id: "i".into(),
+            value: "s3cr3t".into(),
+            expired_date_time: None,
+        };
         assert!(!format!("{c:?}").contains("s3cr3t"));
     }
 
