@@ -1,18 +1,9 @@
 //! `terraform-provider-visionone`: Terraform starts this binary and drives it over gRPC.
 //!
-//! Rooms: `tfplugin` (Terraform's protocol) ← `provider` (this crate) → `visionone_client`
-//! (the Vision One API). See ARCHITECTURE.md.
-
-mod client;
-mod config;
-mod data_sources;
-mod provider;
-mod resources;
+//! See ARCHITECTURE.md for the rooms and how a `terraform apply` flows through them.
 
 use std::sync::Arc;
-
-/// The address users write in `required_providers`.
-pub const SOURCE_ADDRESS: &str = "registry.terraform.io/visionone-iam/visionone";
+use terraform_provider_visionone::{provider, SOURCE_ADDRESS};
 
 fn main() {
     let mut debug = false;

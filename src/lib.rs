@@ -1,0 +1,13 @@
+//! The provider room: Terraform's resources mapped onto the Vision One API.
+//!
+//! Rooms: `tfplugin` (Terraform's protocol) ← this crate → `visionone_client` (the
+//! Vision One API). See ARCHITECTURE.md.
+
+pub mod client;
+pub mod config;
+pub mod data_sources;
+pub mod provider;
+pub mod resources;
+
+/// The address users write in `required_providers`.
+pub const SOURCE_ADDRESS: &str = "registry.terraform.io/visionone-iam/visionone";
