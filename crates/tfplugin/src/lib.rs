@@ -5,12 +5,20 @@
 //! - [`schema`] builds schemas; [`diag`] carries diagnostics with attribute paths.
 //! - A provider implements [`Provider`]; the server calls it for every RPC.
 
+pub mod convert;
 pub mod diag;
+pub mod handshake;
+pub mod log;
+pub mod proto;
 pub mod provider;
+mod rpc;
 pub mod schema;
+mod server;
+pub mod tls;
 pub mod value;
 
 pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use provider::*;
 pub use schema::{Attribute, Block, NestedBlock, NestingMode, Schema};
+pub use server::{serve, serve_blocking, ServeError, ServeOptions};
 pub use value::{Number, Type, Value};

@@ -95,9 +95,7 @@ fn push_pair(out: &mut String, k: &str, v: &str) {
 }
 
 fn timestamp() -> String {
-    let fmt = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
-    );
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
     time::OffsetDateTime::now_utc().format(&fmt).unwrap_or_default()
 }
 

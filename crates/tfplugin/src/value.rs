@@ -3,8 +3,12 @@
 //! Wire codecs live beside this file: msgpack (plan/apply traffic) and JSON (stored state,
 //! type descriptions). Providers read and build [`Value`]s with the helpers here.
 
+mod infer;
 pub mod json;
 pub mod msgpack;
+mod number;
+mod path;
+mod type_json;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -22,6 +26,23 @@ pub enum Type {
     Map(Box<Type>),
     Object(BTreeMap<String, Type>),
     Tuple(Vec<Type>),
+}
+
+/// cty's friendly names: `string`, `list of number`, `object`, ... (used in error messages).
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Type::Bool => f.write_str("bool"),
+            Type::Number => f.write_str("number"),
+            Type::String => f.write_str("string"),
+            Type::Dynamic => f.write_str("dynamic"),
+            Type::List(t) => write!(f, "list of {t}"),
+            Type::Set(t) => write!(f, "set of {t}"),
+            Type::Map(t) => write!(f, "map of {t}"),
+            Type::Object(_) => f.write_str("object"),
+            Type::Tuple(_) => f.write_str("tuple"),
+        }
+    }
 }
 
 /// A number as Terraform sends it: an integer, a float, or (beyond 64 bits) a decimal string.
@@ -48,6 +69,14 @@ pub enum Value {
     Map(BTreeMap<String, Value>),
     Object(BTreeMap<String, Value>),
     Tuple(Vec<Value>),
+}
+
+impl Number {
+    /// Parses decimal text (`-12`, `1.5e3`) into the narrowest exact form: `Int` for an integer
+    /// that fits i64, `Float` for text that is exactly an f64, `Big` otherwise.
+    pub fn parse(text: &str) -> Option<Number> {
+        number::parse(text)
+    }
 }
 
 static NULL: Value = Value::Null;
@@ -87,6 +116,22 @@ impl Value {
             Value::List(v) | Value::Set(v) | Value::Tuple(v) => v.iter().all(Value::is_wholly_known),
             Value::Map(m) | Value::Object(m) => m.values().all(Value::is_wholly_known),
             _ => true,
+        }
+    }
+
+    /// The variant's name, for error messages (never the content, which may be secret).
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Unknown => "unknown",
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::List(_) => "list",
+            Value::Set(_) => "set",
+            Value::Map(_) => "map",
+            Value::Object(_) => "object",
+            Value::Tuple(_) => "tuple",
         }
     }
 

@@ -136,13 +136,22 @@ pub enum Error {
     #[error("invalid client configuration: {0}")]
     Config(String),
 
-    /// Retries ran out; `source` is the last failure.
-    #[error("{source} (gave up after {attempts} attempts)")]
-    Exhausted { attempts: u32, source: Box<Error> },
+    /// The request was sent more than once; `source` is the last outcome (retries ran out, the
+    /// deadline came, or the server gave a final answer to a retry).
+    #[error("{source} (after {attempts} attempts)")]
+    Retried { attempts: u32, source: Box<Error> },
 
     /// A create failed ambiguously and the client could not find out whether the object exists.
-    #[error("{object} may have been created on the server; check the tenant before retrying: {source}")]
-    MaybeCreated { object: String, source: Box<Error> },
+    #[error(
+        "{object} may have been created on the server; check the tenant (and delete it if present) before retrying: \
+         {source}{}", lookup_failure.as_ref().map(|l| format!("; looking it up failed too: {l}")).unwrap_or_default()
+    )]
+    MaybeCreated {
+        object: String,
+        source: Box<Error>,
+        /// Why the client could not find out (the lookup's own error), if it tried.
+        lookup_failure: Option<Box<Error>>,
+    },
 
     /// A create failed and the client made sure nothing was left on the server.
     #[error("creating {object} failed (nothing was left on the server): {source}")]
@@ -150,7 +159,11 @@ pub enum Error {
 }
 
 fn transport_message(message: &str, timeout: bool, body_sent: bool) -> String {
-    let what = if timeout { "request timed out" } else { "connection to Vision One failed" };
+    let what = if timeout {
+        "request timed out"
+    } else {
+        "connection to Vision One failed"
+    };
     let sent = if body_sent { "" } else { " before the request was sent" };
     if message.is_empty() {
         format!("{what}{sent}")
@@ -160,14 +173,17 @@ fn transport_message(message: &str, timeout: bool, body_sent: bool) -> String {
 }
 
 fn trace_suffix(trace_id: &Option<String>) -> String {
-    trace_id.as_ref().map(|t| format!(" (x-trace-id: {t})")).unwrap_or_default()
+    trace_id
+        .as_ref()
+        .map(|t| format!(" (x-trace-id: {t})"))
+        .unwrap_or_default()
 }
 
 impl Error {
-    /// The innermost error, through `Exhausted` / `MaybeCreated` / `CreateFailed` wrappers.
+    /// The innermost error, through `Retried` / `MaybeCreated` / `CreateFailed` wrappers.
     pub fn root(&self) -> &Error {
         match self {
-            Error::Exhausted { source, .. } | Error::MaybeCreated { source, .. } | Error::CreateFailed { source, .. } => {
+            Error::Retried { source, .. } | Error::MaybeCreated { source, .. } | Error::CreateFailed { source, .. } => {
                 source.root()
             }
             other => other,
@@ -222,6 +238,11 @@ impl Error {
     /// True when the object a create call named may exist on the server anyway.
     pub fn may_have_created(&self) -> bool {
         matches!(self, Error::MaybeCreated { .. })
+    }
+
+    /// A failure of a request that was sent more than once: an earlier attempt may have applied.
+    pub(crate) fn after_retry(&self) -> bool {
+        matches!(self, Error::Retried { .. })
     }
 
     /// A failure after which a non-idempotent request may or may not have taken effect.
@@ -288,8 +309,12 @@ mod tests {
 
     #[test]
     fn predicates_look_through_wrappers() {
-        let api = ApiError::from_body(412, br#"{"error":{"code":"PreconditionFailed","message":"stale"}}"#, None);
-        let e = Error::Exhausted {
+        let api = ApiError::from_body(
+            412,
+            br#"{"error":{"code":"PreconditionFailed","message":"stale"}}"#,
+            None,
+        );
+        let e = Error::Retried {
             attempts: 3,
             source: Box::new(Error::Api(api)),
         };
@@ -303,6 +328,7 @@ mod tests {
                 timeout: false,
                 body_sent: true,
             }),
+            lookup_failure: None,
         };
         assert!(m.to_string().contains("API key 'ci' may have been created"), "{m}");
         assert!(m.is_ambiguous());

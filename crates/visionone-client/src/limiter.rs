@@ -71,9 +71,8 @@ impl RateLimiter {
             }
             st.paused_until = None;
         }
-        let Some(limit) = self.effective_limit(&mut st, now) else {
-            return None;
-        };
+        // No limit configured: go at once.
+        let limit = self.effective_limit(&mut st, now)?;
         while st.sent.front().is_some_and(|t| now.duration_since(*t) >= WINDOW) {
             st.sent.pop_front();
         }
@@ -82,7 +81,11 @@ impl RateLimiter {
             return None;
         }
         let oldest = *st.sent.front().expect("window is full, so not empty");
-        Some((oldest + WINDOW).saturating_duration_since(now).max(Duration::from_millis(1)))
+        Some(
+            (oldest + WINDOW)
+                .saturating_duration_since(now)
+                .max(Duration::from_millis(1)),
+        )
     }
 
     fn effective_limit(&self, st: &mut State, now: Instant) -> Option<u32> {
@@ -147,8 +150,13 @@ mod tests {
             lim.acquire(&cancel, Instant::now()).await.unwrap();
         }
         let lim = RateLimiter::new(Some(1));
-        lim.acquire(&cancel, Instant::now() + Duration::from_secs(5)).await.unwrap();
-        let err = lim.acquire(&cancel, Instant::now() + Duration::from_secs(5)).await.unwrap_err();
+        lim.acquire(&cancel, Instant::now() + Duration::from_secs(5))
+            .await
+            .unwrap();
+        let err = lim
+            .acquire(&cancel, Instant::now() + Duration::from_secs(5))
+            .await
+            .unwrap_err();
         assert!(err.is_timeout(), "{err}");
     }
 
@@ -175,7 +183,10 @@ mod tests {
         lim.on_throttled(Duration::from_secs(30));
         let cancel = CancellationToken::new();
         cancel.cancel();
-        let err = lim.acquire(&cancel, Instant::now() + Duration::from_secs(60)).await.unwrap_err();
+        let err = lim
+            .acquire(&cancel, Instant::now() + Duration::from_secs(60))
+            .await
+            .unwrap_err();
         assert!(err.is_cancelled());
     }
 }

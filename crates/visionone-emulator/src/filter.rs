@@ -15,7 +15,11 @@ const MAX_TERMS: usize = 128;
 /// Parse a filter expression. The error is a human message, sent back in a 400 answer.
 pub fn parse(input: &str) -> Result<Filter, String> {
     let tokens = lex(input)?;
-    let mut p = Parser { tokens, pos: 0, terms: 0 };
+    let mut p = Parser {
+        tokens,
+        pos: 0,
+        terms: 0,
+    };
     let f = p.or(0)?;
     match p.peek() {
         None => Ok(f),
@@ -171,7 +175,12 @@ impl Parser {
                 }
                 let value = match self.next() {
                     Some(Token::Str(v)) => v,
-                    Some(t) => return Err(format!("expected a quoted value after '{field} eq' but found {}", t.describe())),
+                    Some(t) => {
+                        return Err(format!(
+                            "expected a quoted value after '{field} eq' but found {}",
+                            t.describe()
+                        ))
+                    }
                     None => return Err(format!("expected a quoted value after '{field} eq'")),
                 };
                 self.terms += 1;
@@ -232,7 +241,10 @@ mod tests {
 
     #[test]
     fn keywords_inside_values_are_values() {
-        assert_eq!(parse("name eq 'x and y or not (z)'"), Ok(eq("name", "x and y or not (z)")));
+        assert_eq!(
+            parse("name eq 'x and y or not (z)'"),
+            Ok(eq("name", "x and y or not (z)"))
+        );
     }
 
     #[test]
@@ -277,9 +289,28 @@ mod tests {
     }
 
     #[test]
+    fn random_token_soup_never_panics_and_round_trips() {
+        use rand::{Rng, SeedableRng};
+        let parts = [
+            "name", " eq ", "'a'", "'O''B'", "''", " and ", " or ", "not ", "(", ")", "'", " ", "AND", "x.y", "é", "\t",
+        ];
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for _ in 0..20_000 {
+            let n = rng.random_range(0..12);
+            let s: String = (0..n).map(|_| parts[rng.random_range(0..parts.len())]).collect();
+            if let Ok(f) = parse(&s) {
+                assert_eq!(parse(&f.to_string()), Ok(f), "{s:?}");
+            }
+        }
+    }
+
+    #[test]
     fn arbitrary_bytes_never_panic() {
         // A cheap deterministic fuzz: every prefix of a few tricky strings.
-        let samples = ["(not (name eq 'O''B' or (id eq 'x'))) and status eq 'é'''", "'''(()))eq and or not 'é"];
+        let samples = [
+            "(not (name eq 'O''B' or (id eq 'x'))) and status eq 'é'''",
+            "'''(()))eq and or not 'é",
+        ];
         for s in samples {
             for (i, _) in s.char_indices() {
                 let _ = parse(&s[..i]);

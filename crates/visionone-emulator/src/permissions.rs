@@ -22,8 +22,14 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ("response.view", "View response task status and results"),
     ("response.fileCollect", "Collect files from endpoints"),
     ("response.processTerminate", "Terminate processes on endpoints"),
-    ("response.blocklist", "Add objects to and remove them from the block list"),
-    ("threatIntel.view", "View threat intelligence reports and suspicious objects"),
+    (
+        "response.blocklist",
+        "Add objects to and remove them from the block list",
+    ),
+    (
+        "threatIntel.view",
+        "View threat intelligence reports and suspicious objects",
+    ),
     ("threatIntel.manage", "Manage suspicious objects and intelligence feeds"),
     ("sandbox.view", "View sandbox analysis results"),
     ("sandbox.submit", "Submit files and URLs to the sandbox"),
@@ -143,7 +149,13 @@ pub fn predefined() -> Vec<Predefined> {
             "SIEM",
             "For SIEM integrations that pull alerts and logs",
             true,
-            only(&["workbench.view", "oat.view", "search.view", "auditLogs.view", "datalake.pipeline"]),
+            only(&[
+                "workbench.view",
+                "oat.view",
+                "search.view",
+                "auditLogs.view",
+                "datalake.pipeline",
+            ]),
         ),
         role(
             "00000000-0000-4000-8000-000000000008",

@@ -1,0 +1,433 @@
+//! The plugin process: handshake, listener, AutoMTLS, gRPC services, signals and shutdown.
+
+use crate::handshake::{self, ListenAddr, StartError};
+use crate::proto::plugin as gp;
+use crate::provider::Provider;
+use crate::rpc::ProviderService;
+use crate::{log, tls};
+use std::io::Write;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, UnixListener};
+use tokio::sync::mpsc;
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+use tonic::transport::server::Connected;
+
+/// How to serve.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The provider's source address, e.g. `registry.terraform.io/visionone-iam/visionone`.
+    pub source_address: String,
+    /// `--debug`: no cookie, no TLS, print `TF_REATTACH_PROVIDERS`, exit on Ctrl-C.
+    pub debug: bool,
+}
+
+impl ServeOptions {
+    pub fn new(source_address: &str) -> Self {
+        ServeOptions {
+            source_address: source_address.to_string(),
+            debug: false,
+        }
+    }
+    /// Reads `--debug` from the process arguments.
+    pub fn with_args(mut self) -> Self {
+        self.debug = std::env::args().skip(1).any(|a| a == "--debug" || a == "-debug");
+        self
+    }
+    /// `provider.<type>` for log lines, from the source address's last segment.
+    fn log_module(&self) -> String {
+        let name = self.source_address.rsplit('/').next().unwrap_or("provider");
+        format!("provider.{name}")
+    }
+}
+
+/// Why serving stopped with an error. Messages are for humans and hold no secrets.
+#[derive(Debug)]
+pub enum ServeError {
+    Start(StartError),
+    Setup(String),
+    Transport(tonic::transport::Error),
+}
+
+impl std::fmt::Display for ServeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServeError::Start(e) => write!(f, "{e}"),
+            ServeError::Setup(e) => write!(f, "cannot start the provider: {e}"),
+            ServeError::Transport(e) => write!(f, "gRPC server failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ServeError {}
+
+/// For a binary's `main`: checks the environment, runs the server on a tokio runtime, and
+/// returns the exit code (1 with a message on stderr when it cannot run).
+pub fn serve_blocking(provider: Arc<dyn Provider>, opts: ServeOptions) -> std::process::ExitCode {
+    if !opts.debug {
+        if let Err(e) = check_env() {
+            eprintln!("{e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the provider: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = rt.block_on(serve(provider, opts));
+    // Provider tasks still running (after a forced shutdown) must not hold the exit.
+    rt.shutdown_timeout(Duration::from_millis(100));
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn check_env() -> Result<u32, StartError> {
+    handshake::check_cookie(std::env::var(handshake::MAGIC_COOKIE_KEY).ok().as_deref())?;
+    handshake::negotiate_protocol(std::env::var("PLUGIN_PROTOCOL_VERSIONS").ok().as_deref())
+}
+
+/// Serves `provider` until Terraform calls GRPCController.Shutdown (or SIGTERM; Ctrl-C in debug mode).
+pub async fn serve(provider: Arc<dyn Provider>, opts: ServeOptions) -> Result<(), ServeError> {
+    log::set_module(&opts.log_module());
+    log::install_panic_hook();
+    if !opts.debug {
+        check_env().map_err(ServeError::Start)?;
+    }
+
+    let shutdown = CancellationToken::new();
+    watch_signals(opts.debug, shutdown.clone()).map_err(|e| ServeError::Setup(format!("signals: {e}")))?;
+
+    let (acceptor, cert_der) = match std::env::var("PLUGIN_CLIENT_CERT").ok().filter(|_| !opts.debug) {
+        Some(pem) if !pem.trim().is_empty() => {
+            let client = tls::parse_cert_pem(&pem).map_err(ServeError::Setup)?;
+            let identity = tls::ServerIdentity::generate().map_err(|e| ServeError::Setup(e.to_string()))?;
+            let config = tls::server_config(&identity, client).map_err(|e| ServeError::Setup(e.to_string()))?;
+            (Some(TlsAcceptor::from(config)), Some(identity.cert_der))
+        }
+        _ => (None, None),
+    };
+
+    let listener = Listener::bind().await.map_err(ServeError::Setup)?;
+    let addr = listener.addr();
+    let _cleanup = listener.cleanup_guard();
+
+    let (reporter, health) = tonic_health::server::health_reporter();
+    reporter
+        .set_service_status("plugin", tonic_health::ServingStatus::Serving)
+        .await;
+
+    let line = handshake::handshake_line(&addr, cert_der.as_deref());
+    print_stdout(&line);
+    if opts.debug {
+        let reattach = handshake::reattach_json(&opts.source_address, std::process::id(), &addr);
+        print_stdout(&format!(
+            "Provider started in debug mode. To attach Terraform, set in your shell:\n\n    \
+             TF_REATTACH_PROVIDERS='{reattach}'\n\nPress Ctrl-C to stop."
+        ));
+    }
+    log::debug(
+        "plugin server started",
+        &[("network", &addr.network()), ("address", &addr.address())],
+    );
+
+    let (tx, rx) = mpsc::channel(16);
+    tokio::spawn(accept_loop(listener, acceptor, tx, shutdown.clone()));
+    let incoming = tokio_stream::wrappers::ReceiverStream::new(rx);
+
+    let server = tonic::transport::Server::builder()
+        .add_service(crate::proto::tfplugin6::provider_server::ProviderServer::new(
+            ProviderService::new(provider),
+        ))
+        .add_service(gp::grpc_controller_server::GrpcControllerServer::new(Controller {
+            shutdown: shutdown.clone(),
+        }))
+        .add_service(gp::grpc_stdio_server::GrpcStdioServer::new(Stdio {
+            shutdown: shutdown.clone(),
+        }))
+        .add_service(health)
+        .serve_with_incoming_shutdown(incoming, shutdown.clone().cancelled_owned());
+
+    // Graceful shutdown waits for open connections; cap it so the process always exits.
+    let grace = async {
+        shutdown.cancelled().await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    };
+    tokio::select! {
+        r = server => r.map_err(ServeError::Transport)?,
+        _ = grace => {}
+    }
+    log::debug("plugin server stopped", &[]);
+    Ok(())
+}
+
+fn print_stdout(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+/// SIGINT is ignored (Terraform follows Ctrl-C with StopProvider) except in debug mode;
+/// SIGTERM shuts down cleanly so the socket is removed.
+fn watch_signals(debug: bool, shutdown: CancellationToken) -> std::io::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut term = signal(SignalKind::terminate())?;
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = int.recv() => {
+                    if debug {
+                        break;
+                    }
+                    log::debug("ignoring SIGINT; Terraform stops operations with StopProvider", &[]);
+                }
+                _ = term.recv() => break,
+            }
+        }
+        shutdown.cancel();
+    });
+    Ok(())
+}
+
+/// A bound listener; the unix socket lives in a fresh private directory.
+enum Listener {
+    Unix(UnixListener, PathBuf),
+    Tcp(TcpListener),
+}
+
+impl Listener {
+    /// Unix socket by default; TCP on 127.0.0.1 in `PLUGIN_MIN_PORT..=PLUGIN_MAX_PORT` when
+    /// `TF_PLUGIN_TRANSPORT=tcp` or when the socket cannot be made.
+    async fn bind() -> Result<Listener, String> {
+        let want_tcp = std::env::var("TF_PLUGIN_TRANSPORT").is_ok_and(|v| v.eq_ignore_ascii_case("tcp"));
+        if !want_tcp {
+            match bind_unix() {
+                Ok(l) => return Ok(l),
+                Err(e) => log::warn("unix socket unavailable, using TCP", &[("error", &e)]),
+            }
+        }
+        bind_tcp().await
+    }
+
+    fn addr(&self) -> ListenAddr {
+        match self {
+            Listener::Unix(_, dir) => ListenAddr::Unix(dir.join("plugin.sock")),
+            Listener::Tcp(l) => ListenAddr::Tcp(
+                l.local_addr()
+                    .unwrap_or_else(|_| std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
+            ),
+        }
+    }
+
+    fn cleanup_guard(&self) -> Cleanup {
+        match self {
+            Listener::Unix(_, dir) => Cleanup(Some(dir.clone())),
+            Listener::Tcp(_) => Cleanup(None),
+        }
+    }
+}
+
+/// Removes the socket directory when serving ends, however it ends.
+struct Cleanup(Option<PathBuf>);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.0 {
+            let _ = std::fs::remove_file(dir.join("plugin.sock"));
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+fn bind_unix() -> std::io::Result<Listener> {
+    use std::os::unix::fs::DirBuilderExt;
+    let base = std::env::temp_dir();
+    let mut last_err = None;
+    for attempt in 0..8u32 {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let dir = base.join(format!("plugin-{}-{:08x}{attempt}", std::process::id(), nanos));
+        match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+            Ok(()) => {
+                return match UnixListener::bind(dir.join("plugin.sock")) {
+                    Ok(l) => Ok(Listener::Unix(l, dir)),
+                    Err(e) => {
+                        let _ = std::fs::remove_dir(&dir);
+                        Err(e)
+                    }
+                }
+            }
+            Err(e) => last_err = Some(e),
+        }
+    }
+    Err(last_err.unwrap_or_else(|| std::io::Error::other("no temporary directory")))
+}
+
+async fn bind_tcp() -> Result<Listener, String> {
+    let port = |k: &str, d: u16| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
+    let (min, max) = (port("PLUGIN_MIN_PORT", 10000), port("PLUGIN_MAX_PORT", 25000));
+    for p in min..=max {
+        if let Ok(l) = TcpListener::bind(("127.0.0.1", p)).await {
+            return Ok(Listener::Tcp(l));
+        }
+    }
+    Err(format!("no free TCP port on 127.0.0.1 between {min} and {max}"))
+}
+
+/// A client that does not finish the TLS handshake in this time is dropped.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Accepts connections and completes TLS in separate tasks, feeding tonic.
+async fn accept_loop(
+    listener: Listener,
+    tls: Option<TlsAcceptor>,
+    tx: mpsc::Sender<std::io::Result<Io>>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        let accepted = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            a = accept(&listener) => a,
+        };
+        match accepted {
+            Ok(io) => {
+                let (tx, tls, shutdown) = (tx.clone(), tls.clone(), shutdown.clone());
+                tokio::spawn(async move {
+                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, finish(io, tls)).await {
+                        Ok(Ok(io)) => {
+                            let _ = tx.send(Ok(io)).await;
+                        }
+                        // Terraform drops spare connections while it shuts the plugin down.
+                        Ok(Err(e)) if shutdown.is_cancelled() => {
+                            log::debug("connection closed during shutdown", &[("error", &e)])
+                        }
+                        Ok(Err(e)) => log::warn("refused a connection: TLS handshake failed", &[("error", &e)]),
+                        Err(_) => log::warn("refused a connection: TLS handshake timed out", &[]),
+                    }
+                });
+            }
+            Err(e) => {
+                log::warn("accept failed", &[("error", &e)]);
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+}
+
+/// A freshly accepted stream before TLS.
+enum Raw {
+    Unix(tokio::net::UnixStream),
+    Tcp(tokio::net::TcpStream),
+}
+
+async fn accept(listener: &Listener) -> std::io::Result<Raw> {
+    match listener {
+        Listener::Unix(l, _) => Ok(Raw::Unix(l.accept().await?.0)),
+        Listener::Tcp(l) => {
+            let (s, _) = l.accept().await?;
+            // Without NODELAY, delayed ACKs stall every call by ~40 ms.
+            s.set_nodelay(true)?;
+            Ok(Raw::Tcp(s))
+        }
+    }
+}
+
+async fn finish(raw: Raw, tls: Option<TlsAcceptor>) -> std::io::Result<Io> {
+    match (raw, tls) {
+        (Raw::Unix(s), Some(t)) => Ok(Io(Box::pin(t.accept(s).await?))),
+        (Raw::Tcp(s), Some(t)) => Ok(Io(Box::pin(t.accept(s).await?))),
+        (Raw::Unix(s), None) => Ok(Io(Box::pin(s))),
+        (Raw::Tcp(s), None) => Ok(Io(Box::pin(s))),
+    }
+}
+
+trait AsyncIo: AsyncRead + AsyncWrite + Send {}
+impl<T: AsyncRead + AsyncWrite + Send> AsyncIo for T {}
+
+/// One connection, plain or TLS, unix or TCP.
+struct Io(Pin<Box<dyn AsyncIo>>);
+
+impl Connected for Io {
+    type ConnectInfo = ();
+    fn connect_info(&self) -> Self::ConnectInfo {}
+}
+
+impl AsyncRead for Io {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        self.0.as_mut().poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Io {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        self.0.as_mut().poll_write(cx, buf)
+    }
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        self.0.as_mut().poll_write_vectored(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.0.is_write_vectored()
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        self.0.as_mut().poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        self.0.as_mut().poll_shutdown(cx)
+    }
+}
+
+/// go-plugin's controller: Shutdown ends the process cleanly.
+struct Controller {
+    shutdown: CancellationToken,
+}
+
+#[tonic::async_trait]
+impl gp::grpc_controller_server::GrpcController for Controller {
+    async fn shutdown(&self, _req: tonic::Request<gp::Empty>) -> Result<tonic::Response<gp::Empty>, tonic::Status> {
+        log::debug("GRPCController.Shutdown: exiting", &[]);
+        self.shutdown.cancel();
+        Ok(tonic::Response::new(gp::Empty {}))
+    }
+}
+
+/// go-plugin's stdio stream: logs go to stderr directly, so the stream stays empty and
+/// ends at shutdown.
+struct Stdio {
+    shutdown: CancellationToken,
+}
+
+#[tonic::async_trait]
+impl gp::grpc_stdio_server::GrpcStdio for Stdio {
+    async fn stream_stdio(
+        &self,
+        _req: tonic::Request<()>,
+    ) -> Result<tonic::Response<tonic::codegen::BoxStream<gp::StdioData>>, tonic::Status> {
+        use futures_util::StreamExt;
+        let done = self.shutdown.clone().cancelled_owned();
+        let stream = futures_util::stream::once(done).filter_map(|()| async { None });
+        Ok(tonic::Response::new(Box::pin(stream)))
+    }
+}

@@ -1,0 +1,40 @@
+//! The log of API calls (method, path without query, final status, fault), read by tests to count
+//! retries and check that nothing was called twice. Bounded, oldest entries first out.
+
+use std::collections::VecDeque;
+
+use serde::Serialize;
+
+const MAX_ENTRIES: usize = 100_000;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Call {
+    pub method: String,
+    pub path: String,
+    /// The status answered, or 0 when the connection was dropped before any answer.
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<&'static str>,
+}
+
+#[derive(Default)]
+pub struct CallLog {
+    calls: VecDeque<Call>,
+}
+
+impl CallLog {
+    pub fn push(&mut self, call: Call) {
+        if self.calls.len() >= MAX_ENTRIES {
+            self.calls.pop_front();
+        }
+        self.calls.push_back(call);
+    }
+
+    pub fn clear(&mut self) {
+        self.calls.clear();
+    }
+
+    pub fn all(&self) -> Vec<Call> {
+        self.calls.iter().cloned().collect()
+    }
+}
