@@ -3,6 +3,26 @@
 //! It knows HTTP and Vision One, nothing of Terraform. Every call takes a `CancellationToken` and is
 //! bounded by `request_timeout`; transient failures are retried with jittered backoff, and creates
 //! are never retried blindly (see [`Client::create_api_keys`]).
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use visionone_client::{api::ApiKeyCreate, CancellationToken, Client, ClientConfig};
+//!
+//! # async fn demo() -> Result<(), visionone_client::Error> {
+//! let mut cfg = ClientConfig::new("https://api.xdr.trendmicro.com", "tmv1-...");
+//! cfg.request_timeout = Duration::from_secs(30);
+//! cfg.user_agent = visionone_client::user_agent_for("1.0.0");
+//! let client = Client::new(cfg)?; // no network call yet
+//! let cancel = CancellationToken::new();
+//! let created = client
+//!     .create_api_key(
+//!         &ApiKeyCreate { name: "ci".into(), role: "SIEM".into(), description: None, status: None, months_to_expiration: Some(3) },
+//!         &cancel,
+//!     )
+//!     .await?;
+//! println!("{} (the secret is in created.value, shown once)", created.id);
+//! # Ok(()) }
+//! ```
 
 mod accounts;
 mod client;
@@ -34,6 +54,21 @@ pub use tokio_util::sync::CancellationToken;
 pub use visionone_api as api;
 
 use visionone_api::Health;
+
+/// Client futures must be `Send` (they run inside gRPC handlers) and errors `Send + Sync`.
+#[cfg(test)]
+#[allow(dead_code)]
+fn assert_send_bounds(c: &Client, cancel: &CancellationToken, r: &api::RoleCreate, a: &api::AccountCreate) {
+    fn send<T: Send>(_: T) {}
+    fn sync<T: Send + Sync + 'static>() {}
+    sync::<Error>();
+    sync::<Client>();
+    send(c.create_api_keys(&[], cancel));
+    send(c.create_role(r, cancel));
+    send(c.invite_account(a, cancel));
+    send(c.list_api_keys(&ListQuery::default(), cancel));
+    send(c.update_role("", &Default::default(), None, cancel));
+}
 
 impl Client {
     /// `GET /healthcheck/connectivity`: `{"status":"available"}` when the key and region work.

@@ -134,13 +134,14 @@ impl Client {
             if retry == Retry::UnlessAmbiguous && !throttled && err.is_ambiguous() {
                 return Err(wrap(err, attempt));
             }
-            if attempt >= self.inner.max_retries {
-                return Err(wrap(err, attempt));
-            }
             let delay =
                 retry_after.unwrap_or_else(|| jittered(attempt, self.inner.backoff_base, self.inner.backoff_cap));
             if throttled {
+                // Every caller of this client holds back, whether or not this one retries.
                 self.inner.limiter.on_throttled(delay);
+            }
+            if attempt >= self.inner.max_retries {
+                return Err(wrap(err, attempt));
             }
             if Instant::now() + delay >= deadline {
                 return Err(wrap(err, attempt));

@@ -636,20 +636,27 @@ async fn throttled_create_is_retried_without_lookup() {
 async fn key_create_retries_exhausted_names_the_key_and_leaves_nothing() {
     let emu = Emu::start().await;
     let c = emu.client_with(|c| c.max_retries = 2);
-    emu.fault(json!({"method": "POST", "path": "/v3.0/iam/apiKeys", "kind": "lost-answer"}))
+    // 500 on every create (the emulator does not perform it): each round looks the key up, finds
+    // nothing, and sends again until the rounds run out.
+    emu.fault(json!({"method": "POST", "path": "/v3.0/iam/apiKeys", "kind": "500"}))
         .await;
     let err = c
         .create_api_key(&key("doomed", "Auditor"), &CancellationToken::new())
         .await
         .unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("API key 'doomed'"), "{text}");
+    assert!(matches!(err, Error::CreateFailed { .. }), "{text}");
     assert!(
-        matches!(err, Error::CreateFailed { .. }) || err.may_have_created(),
+        text.contains("creating API key 'doomed' failed (nothing was left on the server)"),
         "{text}"
     );
-    // Every batch delete was lost-answered too but performed: nothing is left.
-    assert!(emu.keys_named("doomed").await.is_empty() || err.may_have_created());
+    assert!(text.contains("HTTP 500"), "{text}");
+    assert_eq!(err.status(), Some(500));
+    let calls = emu.calls().await;
+    let posts = calls.iter().filter(|(m, _, _)| m == "POST").count();
+    let lookups = calls.iter().filter(|(m, _, _)| m == "GET").count();
+    assert_eq!((posts, lookups), (3, 3), "{calls:?}");
+    assert!(emu.keys_named("doomed").await.is_empty());
 }
 
 #[tokio::test]
