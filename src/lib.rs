@@ -6,6 +6,7 @@
 pub mod client;
 pub mod config;
 pub mod data_sources;
+pub mod docs;
 pub mod provider;
 pub mod resources;
 

@@ -5,14 +5,19 @@
 use std::sync::Arc;
 use terraform_provider_visionone::{provider, SOURCE_ADDRESS};
 
-fn main() {
+fn main() -> std::process::ExitCode {
     let mut debug = false;
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "--debug" => debug = true,
+            // `docs [--check] [DIR]`: the registry pages' schema sections (see src/docs.rs).
+            "docs" => {
+                let rest = std::env::args().skip_while(|a| a != "docs").skip(1);
+                std::process::exit(terraform_provider_visionone::docs::cli(rest));
+            }
             "--version" | "-v" => {
                 println!("terraform-provider-visionone {}", env!("CARGO_PKG_VERSION"));
-                return;
+                return std::process::ExitCode::SUCCESS;
             }
             "--help" | "-h" => {
                 println!(
@@ -21,15 +26,16 @@ fn main() {
                      --version  print the version",
                     env!("CARGO_PKG_VERSION")
                 );
-                return;
+                return std::process::ExitCode::SUCCESS;
             }
             other => {
                 eprintln!("unknown argument {other:?}; see --help");
-                std::process::exit(2);
+                return std::process::ExitCode::from(2);
             }
         }
     }
     let provider = Arc::new(provider::VisionOne::new());
-    let code = tfplugin::serve_main(provider, tfplugin::ServeOptions::new(SOURCE_ADDRESS).debug(debug));
-    std::process::exit(code);
+    let mut opts = tfplugin::ServeOptions::new(SOURCE_ADDRESS);
+    opts.debug = debug;
+    tfplugin::serve_blocking(provider, opts)
 }

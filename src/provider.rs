@@ -110,7 +110,7 @@ impl tfplugin::Provider for VisionOne {
         };
         tfplugin::log::info(
             "configuring the visionone provider",
-            &[("base_url", settings.base_url.as_str()), ("terraform_version", terraform_version.as_str())],
+            &[("base_url", &settings.base_url), ("terraform_version", &terraform_version)],
         );
         match crate::client::build(&settings) {
             Ok(c) => {

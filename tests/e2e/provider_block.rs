@@ -72,7 +72,7 @@ fn missing_key_is_reported_on_api_key() {
     let emu = Emulator::start();
     let mut tf = Tf::new(&emu);
     tf.env.retain(|(k, _)| k != "VISIONONE_API_KEY");
-    tf.config("");
+    tf.config("data \"visionone_permission_keys\" \"all\" {}");
     let o = tf.run(&["plan", "-input=false", "-no-color"]);
     assert_eq!(o.code, 1, "{}", o.all());
     assert!(o.all().contains("No Vision One API key"), "{}", o.all());
