@@ -37,7 +37,7 @@ fn bad_provider(block: &str, expect_attr: &str, expect_text: &str) {
         "main.tf",
         &format!(
             "terraform {{\n  required_providers {{\n    visionone = {{ source = \"visionone-iam/visionone\" }}\n  }}\n}}\n\
-             provider \"visionone\" {{\n{block}\n}}\n"
+             provider \"visionone\" {{\n{block}\n}}\ndata \"visionone_permission_keys\" \"all\" {{}}\n"
         ),
     );
     let o = tf.plan();
