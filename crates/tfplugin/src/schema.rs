@@ -7,7 +7,7 @@ use crate::value::Type;
 use std::collections::BTreeMap;
 
 /// A resource's, data source's or the provider's schema.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Schema {
     /// Bumped when the stored state's shape changes (UpgradeResourceState gets the old one).
     pub version: i64,

@@ -5,6 +5,7 @@
 mod common;
 
 use common::{example, temp_dir};
+use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -74,12 +75,18 @@ impl Drop for Bed {
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 #[test]
 fn schema_plan_apply_destroy() {
-    let Some(bed) = Bed::new("tf-cycle", "hello") else { return };
+    let Some(bed) = Bed::new("tf-cycle", "hello") else {
+        return;
+    };
     let schema = bed.run(&["providers", "schema", "-json"]);
     assert!(schema.status.success(), "{}", text(&schema));
     let v: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
@@ -99,8 +106,10 @@ fn schema_plan_apply_destroy() {
 
 #[test]
 fn sigint_to_the_process_group_mid_apply_keeps_the_object_in_state() {
-    let Some(bed) = Bed::new("tf-sigint", "wait") else { return };
-    let child = bed
+    let Some(bed) = Bed::new("tf-sigint", "wait") else {
+        return;
+    };
+    let mut child = bed
         .cmd(&["apply", "-auto-approve", "-no-color"])
         .process_group(0)
         .stdout(Stdio::piped())
@@ -108,14 +117,39 @@ fn sigint_to_the_process_group_mid_apply_keeps_the_object_in_state() {
         .spawn()
         .unwrap();
     let pgid = child.id();
-    // Wait until the provider is inside the apply (its process is in Terraform's group).
-    std::thread::sleep(Duration::from_secs(3));
-    assert!(Command::new("kill").args(["-INT", &format!("-{pgid}")]).status().unwrap().success());
-    let out = child.wait_with_output().unwrap();
-    assert!(!out.status.success());
-    assert!(text(&out).contains("StopProvider was called"), "{}", text(&out));
+    // Wait until Terraform reports the create in progress, i.e. the provider is inside apply.
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in stdout.lines().map_while(Result::ok) {
+            if line.contains("Creating...") {
+                let _ = tx.send(());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    rx.recv_timeout(Duration::from_secs(60)).expect("apply starts");
+    std::thread::sleep(Duration::from_millis(500));
+    let group = format!("-{pgid}");
+    assert!(Command::new("kill")
+        .args(["-INT", "--", &group])
+        .status()
+        .unwrap()
+        .success());
+    let status = child.wait().unwrap();
+    let mut out = reader.join().unwrap();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut out).unwrap();
+    assert!(!status.success(), "{out}");
+    assert!(out.contains("StopProvider was called"), "{out}");
     let list = bed.run(&["state", "list"]);
-    assert!(String::from_utf8_lossy(&list.stdout).contains("visionone_echo.a"), "{}", text(&list));
+    assert!(
+        String::from_utf8_lossy(&list.stdout).contains("visionone_echo.a"),
+        "{}",
+        text(&list)
+    );
     bed.write_config("done");
     let destroy = bed.run(&["destroy", "-auto-approve", "-no-color"]);
     assert!(destroy.status.success(), "{}", text(&destroy));

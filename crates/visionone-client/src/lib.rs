@@ -27,8 +27,10 @@
 mod accounts;
 mod client;
 mod clock;
+mod coalesce;
 mod error;
 mod etag;
+mod key_batches;
 mod keys;
 mod limiter;
 mod list;
@@ -36,6 +38,8 @@ mod ops;
 mod retry;
 mod roles;
 mod secret;
+mod shared;
+mod snapshot;
 mod transport;
 
 #[cfg(test)]
@@ -50,6 +54,7 @@ pub use keys::CreateResult;
 pub use list::{ListQuery, DEFAULT_TOP};
 pub use retry::parse_retry_after;
 pub use secret::Secret;
+pub use shared::{CoalesceSettings, CoalesceStats, ObjectKind, COALESCE_ENV};
 pub use tokio_util::sync::CancellationToken;
 pub use visionone_api as api;
 

@@ -1,0 +1,260 @@
+//! Gathering concurrent calls into one batch: the first caller opens a batch and starts a timer;
+//! callers arriving within the window join it; the batch goes out when the window ends or it is
+//! full. The batch always runs to completion in its own task, so a caller that goes away cannot
+//! cut a request in half; what happens to an answer nobody waits for is up to the flush function.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
+
+use crate::shared::lock;
+use crate::{Client, Error};
+
+pub(crate) type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// One caller's item and where its outcome goes.
+pub(crate) struct Entry<I, R> {
+    ticket: u64,
+    pub item: I,
+    pub reply: oneshot::Sender<Result<R, Error>>,
+}
+
+/// Sends one batch and delivers each entry's outcome. Runs in a spawned task.
+pub(crate) type Flush<I, R> = fn(Client, Vec<Entry<I, R>>) -> BoxFuture;
+
+/// The batch being gathered. `generation` changes whenever the open batch is taken (or emptied),
+/// so a timer started for an earlier batch never sends a later one early.
+pub(crate) struct Batcher<I, R> {
+    open: Mutex<Open<I, R>>,
+}
+
+struct Open<I, R> {
+    generation: u64,
+    next_ticket: u64,
+    entries: Vec<Entry<I, R>>,
+}
+
+impl<I, R> Default for Batcher<I, R> {
+    fn default() -> Self {
+        Batcher {
+            open: Mutex::new(Open {
+                generation: 0,
+                next_ticket: 0,
+                entries: Vec::new(),
+            }),
+        }
+    }
+}
+
+impl<I: Send + 'static, R: Send + 'static> Batcher<I, R> {
+    /// Add `item` to the open batch and wait for its outcome.
+    ///
+    /// Cancelled before the batch is sent: the item is withdrawn (`Cancelled { in_flight: false }`).
+    /// Cancelled after: the outcome is taken if it already arrived, else refused — the flush
+    /// function then sees an undeliverable outcome — and `Cancelled { in_flight: true }` returned.
+    pub async fn submit(
+        self: &Arc<Self>,
+        client: &Client,
+        item: I,
+        window: Duration,
+        max_batch: usize,
+        flush: Flush<I, R>,
+        cancel: &CancellationToken,
+    ) -> Result<R, Error> {
+        if cancel.is_cancelled() {
+            return Err(Error::Cancelled { in_flight: false });
+        }
+        let (reply, mut rx) = oneshot::channel();
+        let ticket = {
+            let mut open = lock(&self.open);
+            let ticket = open.next_ticket;
+            open.next_ticket += 1;
+            open.entries.push(Entry { ticket, item, reply });
+            if open.entries.len() >= max_batch.max(1) {
+                let batch = take(&mut open);
+                tokio::spawn(flush(client.clone(), batch));
+            } else if open.entries.len() == 1 {
+                tokio::spawn(self.clone().timer(client.clone(), open.generation, window, flush));
+            }
+            ticket
+        };
+        tokio::select! {
+            biased;
+            outcome = &mut rx => outcome.unwrap_or_else(|_| Err(lost())),
+            _ = cancel.cancelled() => {
+                if self.withdraw(ticket) {
+                    return Err(Error::Cancelled { in_flight: false });
+                }
+                rx.close();
+                match rx.try_recv() {
+                    Ok(outcome) => outcome,
+                    Err(_) => Err(Error::Cancelled { in_flight: true }),
+                }
+            }
+        }
+    }
+
+    /// Send the batch `generation` when its window ends, unless it was sent (full) or emptied.
+    async fn timer(self: Arc<Self>, client: Client, generation: u64, window: Duration, flush: Flush<I, R>) {
+        tokio::time::sleep(window).await;
+        let batch = {
+            let mut open = lock(&self.open);
+            if open.generation != generation || open.entries.is_empty() {
+                return;
+            }
+            take(&mut open)
+        };
+        flush(client, batch).await;
+    }
+
+    /// Remove a not-yet-sent entry; false when its batch is already on its way.
+    fn withdraw(&self, ticket: u64) -> bool {
+        let mut open = lock(&self.open);
+        let Some(pos) = open.entries.iter().position(|e| e.ticket == ticket) else {
+            return false;
+        };
+        open.entries.remove(pos);
+        if open.entries.is_empty() {
+            open.generation += 1;
+        }
+        true
+    }
+}
+
+fn take<I, R>(open: &mut Open<I, R>) -> Vec<Entry<I, R>> {
+    open.generation += 1;
+    std::mem::take(&mut open.entries)
+}
+
+fn lost() -> Error {
+    Error::Protocol("the batch carrying this request stopped before answering".into())
+}
+
+/// The same error again, for each caller of a batch that failed as a whole (`Error` is not `Clone`).
+pub(crate) fn copy_error(e: &Error) -> Error {
+    match e {
+        Error::Api(a) => Error::Api(a.clone()),
+        Error::Transport {
+            message,
+            timeout,
+            body_sent,
+        } => Error::Transport {
+            message: message.clone(),
+            timeout: *timeout,
+            body_sent: *body_sent,
+        },
+        Error::Cancelled { in_flight } => Error::Cancelled { in_flight: *in_flight },
+        Error::Decode {
+            what,
+            message,
+            trace_id,
+        } => Error::Decode {
+            what: what.clone(),
+            message: message.clone(),
+            trace_id: trace_id.clone(),
+        },
+        Error::Protocol(m) => Error::Protocol(m.clone()),
+        Error::Config(m) => Error::Config(m.clone()),
+        Error::Retried { attempts, source } => Error::Retried {
+            attempts: *attempts,
+            source: Box::new(copy_error(source)),
+        },
+        Error::MaybeCreated {
+            object,
+            source,
+            lookup_failure,
+        } => Error::MaybeCreated {
+            object: object.clone(),
+            source: Box::new(copy_error(source)),
+            lookup_failure: lookup_failure.as_deref().map(|l| Box::new(copy_error(l))),
+        },
+        Error::CreateFailed { object, source } => Error::CreateFailed {
+            object: object.clone(),
+            source: Box::new(copy_error(source)),
+        },
+    }
+}
+
+/// A whole-batch error as one caller's: "may have been created" names that caller's object only.
+pub(crate) fn error_for(e: &Error, object: String) -> Error {
+    match copy_error(e) {
+        Error::MaybeCreated {
+            source, lookup_failure, ..
+        } => Error::MaybeCreated {
+            object,
+            source,
+            lookup_failure,
+        },
+        Error::CreateFailed { source, .. } => Error::CreateFailed { object, source },
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ClientConfig;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static FLUSHED: AtomicUsize = AtomicUsize::new(0);
+
+    /// Answers each item with itself doubled; counts batches.
+    fn double(_: Client, batch: Vec<Entry<u32, u32>>) -> BoxFuture {
+        Box::pin(async move {
+            FLUSHED.fetch_add(1, Ordering::SeqCst);
+            for e in batch {
+                let _ = e.reply.send(Ok(e.item * 2));
+            }
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn gathers_splits_and_withdraws() {
+        let client = Client::new(ClientConfig::new("http://127.0.0.1:9", "k")).unwrap();
+        let b: Arc<Batcher<u32, u32>> = Arc::default();
+        let cancel = CancellationToken::new();
+        let window = Duration::from_millis(10);
+        // 7 callers with a batch size of 3: batches of 3, 3 (sent when full) and 1 (sent by the timer).
+        let calls = (0..7u32).map(|i| {
+            let (b, c, cancel) = (b.clone(), client.clone(), cancel.clone());
+            tokio::spawn(async move { b.submit(&c, i, window, 3, double, &cancel).await })
+        });
+        let calls: Vec<_> = calls.collect();
+        for (i, h) in calls.into_iter().enumerate() {
+            assert_eq!(h.await.unwrap().unwrap(), 2 * i as u32);
+        }
+        assert_eq!(FLUSHED.load(Ordering::SeqCst), 3);
+
+        // Cancelled before the window ends: withdrawn, nothing sent.
+        let gone = CancellationToken::new();
+        let (b2, c2, g2) = (b.clone(), client.clone(), gone.clone());
+        let h = tokio::spawn(async move { b2.submit(&c2, 9, window, 3, double, &g2).await });
+        tokio::task::yield_now().await;
+        gone.cancel();
+        let err = h.await.unwrap().unwrap_err();
+        assert!(matches!(err, Error::Cancelled { in_flight: false }), "{err}");
+        tokio::time::sleep(window * 2).await;
+        assert_eq!(FLUSHED.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn copies_rename_the_object() {
+        let e = Error::MaybeCreated {
+            object: "API keys 'a', 'b'".into(),
+            source: Box::new(Error::Transport {
+                message: "reset".into(),
+                timeout: false,
+                body_sent: true,
+            }),
+            lookup_failure: Some(Box::new(Error::Protocol("x".into()))),
+        };
+        let mine = error_for(&e, "API key 'b'".into());
+        assert!(mine.to_string().starts_with("API key 'b' may have been created"), "{mine}");
+        assert!(mine.may_have_created());
+        assert_eq!(copy_error(&e).to_string(), e.to_string());
+    }
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# `make release`: the files the Terraform registry (and a filesystem_mirror) expect, in dist/:
+#
+#   terraform-provider-visionone_vX.Y.Z                      the binary
+#   terraform-provider-visionone_X.Y.Z_linux_amd64.zip       that binary, zipped
+#   terraform-provider-visionone_X.Y.Z_manifest.json         terraform-registry-manifest.json (protocol 6.0)
+#   terraform-provider-visionone_X.Y.Z_SHA256SUMS            sha256 of the zip and the manifest, as goreleaser writes it
+#
+# Overrides (used by tests/release.rs to package the debug binary quickly):
+#   BINARY=path   package this binary instead of running `cargo build --release`
+#   DIST=dir      write here instead of dist/
+#   PROFILE=name  cargo profile to build (default release)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+name=terraform-provider-visionone
+# The version is the workspace's ([workspace.package] version in Cargo.toml).
+version=${VERSION:-$(awk -F'"' '/^\[workspace\.package\]/{w=1; next} /^\[/{w=0} w && /^version *=/{print $2; exit}' Cargo.toml)}
+[[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+].*)?$ ]] || { echo "release: cannot read a version from Cargo.toml (got '$version')" >&2; exit 1; }
+os=${GOOS:-linux}
+arch=${GOARCH:-amd64}
+dist=${DIST:-$root/dist}
+profile=${PROFILE:-release}
+
+if [[ -z ${BINARY:-} ]]; then
+  cargo build --profile "$profile" --bin "$name" >&2
+  target=${CARGO_TARGET_DIR:-$root/target}
+  dir=$profile; [[ $profile == dev ]] && dir=debug
+  BINARY="$target/$dir/$name"
+fi
+[[ -x $BINARY ]] || { echo "release: no executable at $BINARY" >&2; exit 1; }
+
+mkdir -p "$dist"
+base="${name}_${version}"
+bin="${name}_v${version}"
+zip_name="${base}_${os}_${arch}.zip"
+manifest="${base}_manifest.json"
+sums="${base}_SHA256SUMS"
+rm -f "$dist/$bin" "$dist/$zip_name" "$dist/$manifest" "$dist/$sums"
+
+cp "$BINARY" "$dist/$bin"
+chmod 0755 "$dist/$bin"
+cp terraform-registry-manifest.json "$dist/$manifest"
+
+# The zip holds the binary alone, at its root, executable.
+if command -v zip >/dev/null 2>&1; then
+  (cd "$dist" && zip -q -X "$zip_name" "$bin")
+else
+  python3 - "$dist" "$bin" "$zip_name" <<'PY'
+import os, sys, zipfile
+dist, binary, out = sys.argv[1:4]
+with zipfile.ZipFile(os.path.join(dist, out), "w", zipfile.ZIP_DEFLATED) as z:
+    z.write(os.path.join(dist, binary), binary)  # keeps the file mode (executable)
+PY
+fi
+
+(cd "$dist" && sha256sum "$zip_name" "$manifest" >"$sums")
+
+echo "release $version ($os/$arch) in $dist:"
+(cd "$dist" && ls -l "$bin" "$zip_name" "$manifest" "$sums" | awk '{print "  " $5 "\t" $9}')
