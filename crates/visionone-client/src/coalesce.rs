@@ -82,6 +82,8 @@ impl<I: Send + 'static, R: Send + 'static> Batcher<I, R> {
             }
             ticket
         };
+        // A future dropped while its item still waits takes the item out: nothing is sent for it.
+        let _withdraw_on_drop = WithdrawOnDrop { batcher: self, ticket };
         tokio::select! {
             biased;
             outcome = &mut rx => outcome.unwrap_or_else(|_| Err(lost())),
@@ -110,7 +112,9 @@ impl<I: Send + 'static, R: Send + 'static> Batcher<I, R> {
         };
         flush(client, batch).await;
     }
+}
 
+impl<I, R> Batcher<I, R> {
     /// Remove a not-yet-sent entry; false when its batch is already on its way.
     fn withdraw(&self, ticket: u64) -> bool {
         let mut open = lock(&self.open);
@@ -122,6 +126,17 @@ impl<I: Send + 'static, R: Send + 'static> Batcher<I, R> {
             open.generation += 1;
         }
         true
+    }
+}
+
+struct WithdrawOnDrop<'a, I, R> {
+    batcher: &'a Batcher<I, R>,
+    ticket: u64,
+}
+
+impl<I, R> Drop for WithdrawOnDrop<'_, I, R> {
+    fn drop(&mut self) {
+        self.batcher.withdraw(self.ticket);
     }
 }
 
@@ -253,7 +268,10 @@ mod tests {
             lookup_failure: Some(Box::new(Error::Protocol("x".into()))),
         };
         let mine = error_for(&e, "API key 'b'".into());
-        assert!(mine.to_string().starts_with("API key 'b' may have been created"), "{mine}");
+        assert!(
+            mine.to_string().starts_with("API key 'b' may have been created"),
+            "{mine}"
+        );
         assert!(mine.may_have_created());
         assert_eq!(copy_error(&e).to_string(), e.to_string());
     }

@@ -45,9 +45,9 @@ impl Client {
         let s = shared.settings();
         if !s.enabled {
             let outcome = self.delete_api_keys(&[id], cancel).await?;
-            let result = single(outcome)?;
+            single(outcome)?;
             shared.keys.note_deleted(id);
-            return Ok(result);
+            return Ok(());
         }
         shared
             .deletes
@@ -90,7 +90,12 @@ fn flush_creates(client: Client, batch: Vec<Entry<ApiKeyCreate, ApiKeyCreated>>)
             }
             Err(e) => {
                 for entry in batch {
-                    let _ = entry.reply.send(Err(error_for(&e, format!("API key '{}'", entry.item.name))));
+                    let object = format!("API key '{}'", entry.item.name);
+                    if entry.reply.send(Err(error_for(&e, object.clone()))).is_err() && e.may_have_created() {
+                        eprintln!(
+                            "[ERROR] visionone: {object} may have been created for a request that was cancelled: {e}"
+                        );
+                    }
                 }
             }
         }
@@ -117,7 +122,9 @@ async fn delete_orphans(client: &Client, ids: Vec<String>) {
             None => {
                 shared.keys.note_deleted(id);
                 Counters::add(&shared.counters.orphans_deleted, 1);
-                eprintln!("[WARN] visionone: API key {id} was created for a request that was cancelled; deleted it again");
+                eprintln!(
+                    "[WARN] visionone: API key {id} was created for a request that was cancelled; deleted it again"
+                );
             }
             Some(why) => {
                 Counters::add(&shared.counters.orphans_left, 1);

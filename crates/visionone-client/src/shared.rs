@@ -60,10 +60,7 @@ impl CoalesceSettings {
 }
 
 fn env_enables(value: &str) -> bool {
-    !matches!(
-        value.trim().to_ascii_lowercase().as_str(),
-        "0" | "false" | "off" | "no"
-    )
+    !matches!(value.trim().to_ascii_lowercase().as_str(), "0" | "false" | "off" | "no")
 }
 
 /// Counters of what batching and shared reads did, across all clones of one client.
@@ -238,7 +235,11 @@ mod tests {
         a.set_coalesce_settings(settings);
         let a2 = a.clone();
         assert!(!a2.coalesce_settings().enabled);
-        assert_eq!(a2.coalesce_settings().max_batch, MAX_BATCH, "clamped to the API's batch size");
+        assert_eq!(
+            a2.coalesce_settings().max_batch,
+            MAX_BATCH,
+            "clamped to the API's batch size"
+        );
         assert_eq!(b.coalesce_settings(), CoalesceSettings::from_env());
         assert!(Arc::ptr_eq(&a.shared(), &a2.shared()));
         assert!(!Arc::ptr_eq(&a.shared(), &b.shared()));

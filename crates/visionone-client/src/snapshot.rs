@@ -197,7 +197,13 @@ impl<T: Listed> SharedList<T> {
         }
     }
 
-    fn plan_read(self: &Arc<Self>, st: &mut State<T>, client: &Client, settings: &CoalesceSettings, id: &str) -> Plan<T> {
+    fn plan_read(
+        self: &Arc<Self>,
+        st: &mut State<T>,
+        client: &Client,
+        settings: &CoalesceSettings,
+        id: &str,
+    ) -> Plan<T> {
         if let Phase::Ready { snapshot, taken } = &st.phase {
             if taken.elapsed() < settings.snapshot_max_age {
                 return match snapshot.get(id) {
@@ -222,7 +228,12 @@ impl<T: Listed> SharedList<T> {
                     self.start_fetch(st, client);
                 } else {
                     st.window += 1;
-                    tokio::spawn(self.clone().close_window(client.clone(), st.window, settings.window, settings.few_reads));
+                    tokio::spawn(self.clone().close_window(
+                        client.clone(),
+                        st.window,
+                        settings.window,
+                        settings.few_reads,
+                    ));
                 }
             }
         }
@@ -330,7 +341,13 @@ impl<T: Listed> SharedList<T> {
         }
     }
 
-    async fn get(&self, client: &Client, shared: &Shared, id: &str, cancel: &CancellationToken) -> Result<Option<T>, Error> {
+    async fn get(
+        &self,
+        client: &Client,
+        shared: &Shared,
+        id: &str,
+        cancel: &CancellationToken,
+    ) -> Result<Option<T>, Error> {
         Counters::add(&shared.counters.single_gets, 1);
         T::get_one(client, id, cancel).await
     }
@@ -363,7 +380,11 @@ impl Client {
 
     /// The role with exactly this name, from the role snapshot (fetched now if there is none; roles
     /// are few). A name missing from it, or a role this client changed since, is looked up afresh.
-    pub async fn find_role_by_name_cached(&self, name: &str, cancel: &CancellationToken) -> Result<Option<Role>, Error> {
+    pub async fn find_role_by_name_cached(
+        &self,
+        name: &str,
+        cancel: &CancellationToken,
+    ) -> Result<Option<Role>, Error> {
         let shared = self.shared();
         if !shared.settings().enabled {
             return self.find_role_by_name(name, cancel).await;
