@@ -1,6 +1,7 @@
 //! User accounts (contract §4): list, get, invite, update, delete. An account is unique by email; one
 //! found by email after an ambiguous invite, with the role and auth type we sent, is ours.
 
+use crate::shared::ObjectKind;
 use tokio_util::sync::CancellationToken;
 use visionone_api::filter::Filter;
 use visionone_api::{Account, AccountCreate, AccountUpdate, AuthType, Page};
@@ -59,7 +60,9 @@ impl Client {
                 Some(_) => Found::Other,
             })
         };
-        self.create_single(ACCOUNTS, account, &object, lookup, cancel).await
+        let id = self.create_single(ACCOUNTS, account, &object, lookup, cancel).await?;
+        self.note_changed(ObjectKind::Account, &id);
+        Ok(id)
     }
 
     /// Change an account's role, status or description (no If-Match on accounts).
@@ -69,11 +72,14 @@ impl Client {
         update: &AccountUpdate,
         cancel: &CancellationToken,
     ) -> Result<(), Error> {
+        self.note_changed(ObjectKind::Account, id);
         self.patch(&["iam", "accounts", id], update, None, cancel).await
     }
 
     /// Delete an account; one already gone counts as deleted.
     pub async fn delete_account(&self, id: &str, cancel: &CancellationToken) -> Result<(), Error> {
-        self.delete_one(&["iam", "accounts", id], cancel).await
+        self.delete_one(&["iam", "accounts", id], cancel).await?;
+        self.note_deleted(ObjectKind::Account, id);
+        Ok(())
     }
 }

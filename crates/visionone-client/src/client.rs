@@ -69,6 +69,8 @@ pub(crate) struct Inner {
     pub limiter: RateLimiter,
     pub clock: ServerClock,
     pub requests: AtomicU64,
+    /// Batchers and list snapshots shared by every clone; built on first use.
+    pub shared: std::sync::OnceLock<Arc<crate::shared::Shared>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -113,6 +115,7 @@ impl Client {
                 limiter: RateLimiter::new(config.max_requests_per_minute),
                 clock: ServerClock::default(),
                 requests: AtomicU64::new(0),
+                shared: std::sync::OnceLock::new(),
             }),
         })
     }

@@ -4,6 +4,7 @@
 //! looked up by name. A key found that way has a secret nobody can read, so it is deleted and the
 //! batch sent again; the caller always gets a secret, and nothing is left behind on the server.
 
+use crate::shared::ObjectKind;
 use std::time::{Duration, SystemTime};
 
 use reqwest::Method;
@@ -86,7 +87,12 @@ impl Client {
         let mut results = Vec::with_capacity(items.len());
         for (n, batch) in items.chunks(MAX_BATCH).enumerate() {
             match self.create_batch(batch, cancel).await {
-                Ok(r) => results.extend(r),
+                Ok(r) => {
+                    for created in r.iter().flatten() {
+                        self.note_changed(ObjectKind::ApiKey, &created.id);
+                    }
+                    results.extend(r)
+                }
                 Err(e) if n == 0 => return Err(e),
                 Err(e) => {
                     let as_item = ApiError {
@@ -225,6 +231,7 @@ impl Client {
         if_match: Option<&ETag>,
         cancel: &CancellationToken,
     ) -> Result<(), Error> {
+        self.note_changed(ObjectKind::ApiKey, id);
         match self.patch(&["iam", "apiKeys", id], update, if_match, cancel).await {
             // A retried PATCH meets the new ETag its own lost first attempt made: if the key shows
             // every change asked for, it was ours.
@@ -273,6 +280,11 @@ impl Client {
                     Err(ApiError::from_entry(e.status, e.body.as_ref(), trace.clone()))
                 }
             }));
+        }
+        for (id, r) in ids.iter().zip(&results) {
+            if r.is_ok() {
+                self.note_deleted(ObjectKind::ApiKey, id.as_ref());
+            }
         }
         Ok(results)
     }

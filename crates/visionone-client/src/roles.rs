@@ -1,6 +1,7 @@
 //! Roles (contract §3): list, get with ETag, permissions, the permission catalogue, create, update,
 //! delete. A role found by name after an ambiguous create, with the settings we sent, is ours.
 
+use crate::shared::ObjectKind;
 use tokio_util::sync::CancellationToken;
 use visionone_api::filter::Filter;
 use visionone_api::{Page, PermissionKey, Role, RoleCreate, RolePermissions, RoleUpdate};
@@ -66,7 +67,9 @@ impl Client {
                 Some(_) => Found::Other,
             })
         };
-        self.create_single(ROLES, role, &object, lookup, cancel).await
+        let id = self.create_single(ROLES, role, &object, lookup, cancel).await?;
+        self.note_changed(ObjectKind::Role, &id);
+        Ok(id)
     }
 
     /// Change any subset of a role's fields.
@@ -77,6 +80,7 @@ impl Client {
         if_match: Option<&ETag>,
         cancel: &CancellationToken,
     ) -> Result<(), Error> {
+        self.note_changed(ObjectKind::Role, id);
         match self.patch(&["iam", "roles", id], update, if_match, cancel).await {
             // As for keys: a retried PATCH may meet the ETag its own lost first attempt made.
             Err(e) if e.is_precondition_failed() && e.after_retry() => {
@@ -119,7 +123,9 @@ impl Client {
 
     /// Delete a role; one already gone counts as deleted.
     pub async fn delete_role(&self, id: &str, cancel: &CancellationToken) -> Result<(), Error> {
-        self.delete_one(&["iam", "roles", id], cancel).await
+        self.delete_one(&["iam", "roles", id], cancel).await?;
+        self.note_deleted(ObjectKind::Role, id);
+        Ok(())
     }
 }
 

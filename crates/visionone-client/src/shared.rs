@@ -1,16 +1,13 @@
 //! State shared by every clone of one `Client` for batching and shared reads: the batchers, the list
 //! snapshots, the settings and counters. Created on first use; nothing runs until a call needs it.
 //!
-//! The state hangs off the client's `Arc<Inner>` through a small registry keyed by that `Arc`, so the
-//! existing `Client` layout is untouched; entries go away once every clone of their client is gone.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use visionone_api::{Account, ApiKey, ApiKeyCreate, ApiKeyCreated, Role, MAX_BATCH};
 
-use crate::client::Inner;
 use crate::coalesce::Batcher;
 use crate::snapshot::SharedList;
 use crate::Client;
@@ -137,9 +134,6 @@ impl Shared {
     }
 }
 
-/// Clients with shared state. A handful per process, so a scanned list is enough.
-static REGISTRY: Mutex<Vec<(Weak<Inner>, Arc<Shared>)>> = Mutex::new(Vec::new());
-
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -147,15 +141,7 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Client {
     /// This client's shared state, created on first use (reading `VISIONONE_COALESCE` then).
     pub(crate) fn shared(&self) -> Arc<Shared> {
-        let mut reg = lock(&REGISTRY);
-        reg.retain(|(w, _)| w.strong_count() > 0);
-        let me = Arc::as_ptr(&self.inner);
-        if let Some((_, s)) = reg.iter().find(|(w, _)| std::ptr::eq(w.as_ptr(), me)) {
-            return s.clone();
-        }
-        let s = Arc::new(Shared::new());
-        reg.push((Arc::downgrade(&self.inner), s.clone()));
-        s
+        self.inner.shared.get_or_init(|| Arc::new(Shared::new())).clone()
     }
 
     /// The batching/shared-read settings in force (from `VISIONONE_COALESCE` until set).
