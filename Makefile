@@ -38,3 +38,7 @@ release:
 
 clean-tools:
 	rm -rf .tools
+
+## bench: start-up, RSS, and 1000-key apply/plan/destroy with coalescing on and off (prints one table)
+bench: tools
+	scripts/bench.sh

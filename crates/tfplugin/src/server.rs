@@ -89,6 +89,7 @@ pub fn serve_blocking(provider: Arc<dyn Provider>, opts: ServeOptions) -> std::p
     let result = rt.block_on(serve(provider, opts));
     // Provider tasks still running (after a forced shutdown) must not hold the exit.
     rt.shutdown_timeout(Duration::from_millis(100));
+    report_peak_rss();
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -96,6 +97,30 @@ pub fn serve_blocking(provider: Arc<dyn Provider>, opts: ServeOptions) -> std::p
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Env var naming a file to which the process appends `<pid> <peak RSS in kB>` on exit, so a
+/// benchmark can measure the provider processes Terraform starts (it cannot wait on them).
+pub const PEAK_RSS_FILE_ENV: &str = "TFPLUGIN_PEAK_RSS_FILE";
+
+fn report_peak_rss() {
+    let Some(path) = std::env::var_os(PEAK_RSS_FILE_ENV) else {
+        return;
+    };
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let Some(kb) = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    else {
+        return;
+    };
+    let line = format!("{} {kb}\n", std::process::id());
+    let _ = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(line.as_bytes()));
 }
 
 fn check_env() -> Result<u32, StartError> {

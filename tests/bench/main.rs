@@ -1,0 +1,114 @@
+//! `make bench`: Terraform applies, plans and destroys N API keys (default 1000) against the
+//! emulator with injected latency, with request coalescing on and off, and prints one
+//! `BENCH|...` line per figure for scripts/bench.sh to tabulate. Not a test of speed: the
+//! assertions only check that each run converged; the figures are printed, not judged.
+//!
+//! Run: `cargo test --release --test bench -- --ignored --nocapture --test-threads=1`.
+
+#[path = "../e2e/harness.rs"]
+mod harness;
+
+use harness::*;
+use serde_json::json;
+use std::time::Instant;
+
+fn keys() -> usize {
+    std::env::var("BENCH_KEYS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000)
+}
+
+fn config(n: usize, provider_extra: &str) -> String {
+    format!(
+        r#"
+terraform {{
+  required_providers {{
+    visionone = {{ source = "visionone-iam/visionone" }}
+  }}
+}}
+provider "visionone" {{
+  max_retries = 10
+  {provider_extra}
+}}
+resource "visionone_api_key" "k" {{
+  count = {n}
+  name  = "bench-${{count.index}}"
+  role  = "SIEM"
+}}
+"#
+    )
+}
+
+struct Run {
+    secs: f64,
+    calls: usize,
+    errors: usize,
+}
+
+fn timed(emu: &Emulator, tf: &Tf, args: &[&str]) -> Run {
+    emu.clear_calls();
+    let t = Instant::now();
+    let o = tf.run(args);
+    let secs = t.elapsed().as_secs_f64();
+    let calls = emu.calls();
+    let errors = calls.iter().filter(|c| c["status"].as_u64().is_some_and(|s| s >= 400 || s == 0)).count();
+    assert!(o.code == 0 || o.code == 2, "terraform {args:?} failed:\n{}", o.all());
+    Run { secs, calls: calls.len(), errors }
+}
+
+fn report(metric: &str, mode: &str, r: &Run) {
+    println!("BENCH|{metric}|{mode}|{:.1}|{}|{}", r.secs, r.calls, r.errors);
+}
+
+fn mode_env(tf: &mut Tf, coalesce: bool, rss_file: &std::path::Path) {
+    tf.env.push(("VISIONONE_COALESCE".into(), if coalesce { "1" } else { "0" }.into()));
+    tf.env.push(("TFPLUGIN_PEAK_RSS_FILE".into(), rss_file.display().to_string()));
+}
+
+fn peak_rss_mb(file: &std::path::Path) -> f64 {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .fold(0.0, f64::max)
+        / 1024.0
+}
+
+#[test]
+#[ignore = "benchmark: run with make bench"]
+fn apply_plan_destroy_with_latency() {
+    let n = keys();
+    for coalesce in [true, false] {
+        let mode = if coalesce { "on" } else { "off" };
+        let emu = Emulator::start();
+        emu.control("POST", "faults", json!({ "kind": "latency", "latencyMs": 100 }));
+        let mut tf = Tf::new(&emu);
+        let rss = tf.path().join("rss.txt");
+        mode_env(&mut tf, coalesce, &rss);
+        tf.write("main.tf", &config(n, ""));
+        let apply = timed(&emu, &tf, &["apply", "-auto-approve", "-input=false", "-no-color"]);
+        assert_eq!(emu.keys().len(), n, "apply did not create every key");
+        report("apply", mode, &apply);
+        let plan = timed(&emu, &tf, &["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
+        report("no-change plan", mode, &plan);
+        let destroy = timed(&emu, &tf, &["destroy", "-auto-approve", "-input=false", "-no-color"]);
+        assert_eq!(emu.keys().len(), 0, "destroy left keys behind");
+        report("destroy", mode, &destroy);
+        println!("BENCH|peak RSS per provider process (MB)|{mode}|{:.1}|-|-", peak_rss_mb(&rss));
+    }
+}
+
+#[test]
+#[ignore = "benchmark: run with make bench"]
+fn apply_under_rate_limit() {
+    let n = keys();
+    for coalesce in [true, false] {
+        let mode = if coalesce { "on" } else { "off" };
+        let emu = Emulator::start();
+        emu.control("POST", "rate-limit", json!({ "perMinute": 200 }));
+        let mut tf = Tf::new(&emu);
+        let rss = tf.path().join("rss.txt");
+        mode_env(&mut tf, coalesce, &rss);
+        tf.write("main.tf", &config(n, "max_requests_per_minute = 190"));
+        let apply = timed(&emu, &tf, &["apply", "-auto-approve", "-input=false", "-no-color"]);
+        assert_eq!(emu.keys().len(), n, "apply did not create every key");
+        report("apply at 200 calls/min", mode, &apply);
+    }
+}
