@@ -10,6 +10,7 @@
 #   BINARY=path   package this binary instead of running `cargo build --release`
 #   DIST=dir      write here instead of dist/
 #   PROFILE=name  cargo profile to build (default release)
+#   ZIP_LEVEL=n   deflate level 1 (fast) to 9 (small); default 9
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -22,6 +23,8 @@ os=${GOOS:-linux}
 arch=${GOARCH:-amd64}
 dist=${DIST:-$root/dist}
 profile=${PROFILE:-release}
+level=${ZIP_LEVEL:-9}
+[[ $level =~ ^[1-9]$ ]] || { echo "release: ZIP_LEVEL must be 1 to 9" >&2; exit 1; }
 
 if [[ -z ${BINARY:-} ]]; then
   cargo build --profile "$profile" --bin "$name" >&2
@@ -45,12 +48,12 @@ cp terraform-registry-manifest.json "$dist/$manifest"
 
 # The zip holds the binary alone, at its root, executable.
 if command -v zip >/dev/null 2>&1; then
-  (cd "$dist" && zip -q -X "$zip_name" "$bin")
+  (cd "$dist" && zip -q -X "-$level" "$zip_name" "$bin")
 else
-  python3 - "$dist" "$bin" "$zip_name" <<'PY'
+  python3 - "$dist" "$bin" "$zip_name" "$level" <<'PY'
 import os, sys, zipfile
-dist, binary, out = sys.argv[1:4]
-with zipfile.ZipFile(os.path.join(dist, out), "w", zipfile.ZIP_DEFLATED) as z:
+dist, binary, out, level = sys.argv[1:5]
+with zipfile.ZipFile(os.path.join(dist, out), "w", zipfile.ZIP_DEFLATED, compresslevel=int(level)) as z:
     z.write(os.path.join(dist, binary), binary)  # keeps the file mode (executable)
 PY
 fi

@@ -47,7 +47,10 @@ fn every_resource_page_documents_import() {
         let text = std::fs::read_to_string(root().join("docs").join(page.path())).unwrap_or_default();
         let import_sh = page.example_path().with_file_name("import.sh");
         if !text.contains("## Import") || !text.contains(&format!("terraform import {}.", page.type_name)) {
-            missing.push(format!("docs/{}: no `## Import` section with a `terraform import` command", page.path().display()));
+            missing.push(format!(
+                "docs/{}: no `## Import` section with a `terraform import` command",
+                page.path().display()
+            ));
         }
         if !root().join(&import_sh).is_file() {
             missing.push(format!("{}: missing", import_sh.display()));
@@ -70,14 +73,20 @@ fn every_page_has_registry_front_matter() {
     let s = schemas();
     for page in docs::pages(&s) {
         let path = root().join("docs").join(page.path());
-        let Ok(text) = std::fs::read_to_string(&path) else { continue }; // reported by every_page_matches_the_schema
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        }; // reported by every_page_matches_the_schema
         let front = text
             .strip_prefix("---\n")
             .and_then(|t| t.split_once("\n---\n"))
             .map(|(f, _)| f)
             .unwrap_or_else(|| panic!("docs/{}: no front matter", page.path().display()));
         for key in ["page_title:", "subcategory:", "description:"] {
-            assert!(front.contains(key), "docs/{}: front matter lacks {key}", page.path().display());
+            assert!(
+                front.contains(key),
+                "docs/{}: front matter lacks {key}",
+                page.path().display()
+            );
         }
     }
 }

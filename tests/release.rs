@@ -22,7 +22,10 @@ fn terraform_bin() -> PathBuf {
         return PathBuf::from(p);
     }
     let local = root().join(".tools/bin/terraform");
-    assert!(local.exists(), "Terraform 1.0.3 not found: run `make tools` (or set TERRAFORM)");
+    assert!(
+        local.exists(),
+        "Terraform 1.0.3 not found: run `make tools` (or set TERRAFORM)"
+    );
     local
 }
 
@@ -46,7 +49,11 @@ struct Emulator {
 
 impl Emulator {
     fn start() -> Self {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
         let handle = rt
             .block_on(visionone_emulator::start(visionone_emulator::Config {
                 listen: "127.0.0.1:0".parse().unwrap(),
@@ -54,18 +61,32 @@ impl Emulator {
                 state_file: None,
             }))
             .expect("start emulator");
-        Emulator { url: handle.base_url(), rt, handle: Some(handle) }
+        Emulator {
+            url: handle.base_url(),
+            rt,
+            handle: Some(handle),
+        }
     }
 
     /// API paths the emulator has served (from its call log).
     fn called_paths(&self) -> Vec<String> {
         let url = format!("{}/_emulator/calls", self.url);
         let body: Json = self.rt.block_on(async move {
-            reqwest::get(&url).await.expect("call log").json().await.expect("call log JSON")
+            reqwest::get(&url)
+                .await
+                .expect("call log")
+                .json()
+                .await
+                .expect("call log JSON")
         });
         body["items"]
             .as_array()
-            .map(|items| items.iter().filter_map(|c| c["path"].as_str().map(str::to_string)).collect())
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|c| c["path"].as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -79,7 +100,11 @@ impl Drop for Emulator {
 }
 
 fn show(o: &Output) -> String {
-    format!("stdout:\n{}\nstderr:\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 /// Run scripts/release.sh on the debug binary into `dist`.
@@ -91,6 +116,7 @@ fn package(dist: &Path) -> Output {
         .env("DIST", dist)
         .env("GOOS", os)
         .env("GOARCH", arch)
+        .env("ZIP_LEVEL", "1")
         .output()
         .expect("run scripts/release.sh")
 }
@@ -108,7 +134,12 @@ fn release_files_are_what_the_registry_expects() {
     let manifest = format!("{NAME}_{VERSION}_manifest.json");
     let sums = format!("{NAME}_{VERSION}_SHA256SUMS");
     for f in [bin.clone(), dist.join(&zip), dist.join(&manifest), dist.join(&sums)] {
-        assert!(f.is_file(), "{} missing; dist holds {:?}", f.display(), std::fs::read_dir(&dist).unwrap().count());
+        assert!(
+            f.is_file(),
+            "{} missing; dist holds {:?}",
+            f.display(),
+            std::fs::read_dir(&dist).unwrap().count()
+        );
     }
 
     // The binary is the provider and answers --version with the crate's version.
@@ -117,14 +148,24 @@ fn release_files_are_what_the_registry_expects() {
 
     // The manifest declares protocol 6.0, as the repository's terraform-registry-manifest.json does.
     let m: Json = serde_json::from_slice(&std::fs::read(dist.join(&manifest)).unwrap()).unwrap();
-    assert_eq!(m, serde_json::json!({"version": 1, "metadata": {"protocol_versions": ["6.0"]}}));
+    assert_eq!(
+        m,
+        serde_json::json!({"version": 1, "metadata": {"protocol_versions": ["6.0"]}})
+    );
 
     // SHA256SUMS names the zip and the manifest (goreleaser's layout) and every sum is right.
     let text = std::fs::read_to_string(dist.join(&sums)).unwrap();
     let names: Vec<&str> = text.lines().filter_map(|l| l.split_whitespace().nth(1)).collect();
     assert_eq!(names, vec![zip.as_str(), manifest.as_str()]);
-    assert!(text.lines().all(|l| l.split_whitespace().next().is_some_and(|h| h.len() == 64)));
-    let check = Command::new("sha256sum").arg("-c").arg(&sums).current_dir(&dist).output().unwrap();
+    assert!(text
+        .lines()
+        .all(|l| l.split_whitespace().next().is_some_and(|h| h.len() == 64)));
+    let check = Command::new("sha256sum")
+        .arg("-c")
+        .arg(&sums)
+        .current_dir(&dist)
+        .output()
+        .unwrap();
     assert!(check.status.success(), "sha256sum -c failed:\n{}", show(&check));
 
     // A second run replaces the files rather than failing or appending.
@@ -161,8 +202,9 @@ fn terraform_installs_the_zip_from_a_filesystem_mirror_and_applies() {
 
     // Terraform only starts a provider when the configuration reads or manages something.
     let provider = terraform_provider_visionone::provider::VisionOne::new();
-    let has_data_source =
-        tfplugin::Provider::schemas(&provider).data_sources.contains_key("visionone_permission_keys");
+    let has_data_source = tfplugin::Provider::schemas(&provider)
+        .data_sources
+        .contains_key("visionone_permission_keys");
     let body = if has_data_source {
         "data \"visionone_permission_keys\" \"all\" {}\n\noutput \"permission_keys_id\" {\n  value = data.visionone_permission_keys.all.id\n}\n"
     } else {
@@ -200,7 +242,10 @@ fn terraform_installs_the_zip_from_a_filesystem_mirror_and_applies() {
     let init = tf(&["init", "-input=false", "-no-color"]);
     assert!(init.status.success(), "terraform init failed:\n{}", show(&init));
     let init_out = String::from_utf8_lossy(&init.stdout);
-    assert!(init_out.contains(&format!("Installed visionone-iam/visionone v{VERSION}")), "{init_out}");
+    assert!(
+        init_out.contains(&format!("Installed visionone-iam/visionone v{VERSION}")),
+        "{init_out}"
+    );
 
     // The lock file pins the version with a hash of the package Terraform verified.
     let lock = std::fs::read_to_string(work.join(".terraform.lock.hcl")).expect(".terraform.lock.hcl written");
@@ -222,7 +267,11 @@ fn terraform_installs_the_zip_from_a_filesystem_mirror_and_applies() {
 
     let apply = tf(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     assert!(apply.status.success(), "terraform apply failed:\n{}", show(&apply));
-    assert!(String::from_utf8_lossy(&apply.stdout).contains("Apply complete!"), "{}", show(&apply));
+    assert!(
+        String::from_utf8_lossy(&apply.stdout).contains("Apply complete!"),
+        "{}",
+        show(&apply)
+    );
     if has_data_source {
         // The installed provider really served the read: the emulator saw the catalogue call.
         let paths = emu.called_paths();
