@@ -1,5 +1,7 @@
 //! Data sources: one file each.
 
+pub mod api_keys;
+
 use crate::provider::Call;
 use tfplugin::{DataSourceResponse, Diagnostics, Schema, Value};
 
@@ -20,6 +22,7 @@ pub trait DataSource: Send + Sync + 'static {
 /// Every data source the provider serves.
 pub fn all() -> Vec<Box<dyn DataSource>> {
     vec![
+        Box::new(api_keys::ApiKeys),
         Box::new(permission_keys::PermissionKeys),
         Box::new(role::Role),
     ]

@@ -27,9 +27,22 @@ impl DataSource for Role {
                         .computed()
                         .description("The role's exact name, e.g. `Auditor`. Conflicts with `id`."),
                 )
-                .attr(Attribute::string("id").optional().computed().description("The role's id. Conflicts with `name`."))
-                .attr(Attribute::string("description").computed().description("The role's description, if any."))
-                .attr(Attribute::string("type").computed().description("`predefined` or `custom`."))
+                .attr(
+                    Attribute::string("id")
+                        .optional()
+                        .computed()
+                        .description("The role's id. Conflicts with `name`."),
+                )
+                .attr(
+                    Attribute::string("description")
+                        .computed()
+                        .description("The role's description, if any."),
+                )
+                .attr(
+                    Attribute::string("type")
+                        .computed()
+                        .description("`predefined` or `custom`."),
+                )
                 .attr(
                     Attribute::bool("allow_api_key_assignment")
                         .computed()
@@ -40,7 +53,11 @@ impl DataSource for Role {
                         .computed()
                         .description("Whether user accounts may be given this role."),
                 )
-                .attr(Attribute::string_set("permission_keys").computed().description("The role's permission keys.")),
+                .attr(
+                    Attribute::string_set("permission_keys")
+                        .computed()
+                        .description("The role's permission keys."),
+                ),
         )
     }
 
@@ -65,11 +82,19 @@ impl DataSource for Role {
     async fn read(&self, call: &Call, config: Value) -> DataSourceResponse {
         let client = match call.client() {
             Ok(c) => c,
-            Err(diagnostics) => return DataSourceResponse { state: Value::Null, diagnostics },
+            Err(diagnostics) => {
+                return DataSourceResponse {
+                    state: Value::Null,
+                    diagnostics,
+                }
+            }
         };
         let mut diagnostics = self.validate(&config);
         if diagnostics.has_errors() {
-            return DataSourceResponse { state: Value::Null, diagnostics };
+            return DataSourceResponse {
+                state: Value::Null,
+                diagnostics,
+            };
         }
         let cancel = &call.ctx.cancel;
         let (attr, wanted) = match config.get("id").as_str() {
@@ -86,19 +111,32 @@ impl DataSource for Role {
             }
         };
         match found {
-            Ok(Some(obs)) => DataSourceResponse { state: Value::object(obs.common_attrs(&Value::Null)), diagnostics },
+            Ok(Some(obs)) => DataSourceResponse {
+                state: Value::object(obs.common_attrs(&Value::Null)),
+                diagnostics,
+            },
             Ok(None) => {
-                let hint = if attr == "name" { suggest_names(client, &wanted, call).await } else { String::new() };
+                let hint = if attr == "name" {
+                    suggest_names(client, &wanted, call).await
+                } else {
+                    String::new()
+                };
                 diagnostics.error_at(
                     AttributePath::root(attr),
                     "Role not found",
                     format!("No role has the {attr} {wanted:?}.{hint}"),
                 );
-                DataSourceResponse { state: Value::Null, diagnostics }
+                DataSourceResponse {
+                    state: Value::Null,
+                    diagnostics,
+                }
             }
             Err(e) => {
                 diagnostics.error_at(AttributePath::root(attr), "Could not look up the role", e.to_string());
-                DataSourceResponse { state: Value::Null, diagnostics }
+                DataSourceResponse {
+                    state: Value::Null,
+                    diagnostics,
+                }
             }
         }
     }

@@ -39,7 +39,10 @@ fn path(attr: &str) -> AttributePath {
 
 /// The predefined role `name` spells, ignoring case.
 fn predefined_name(name: &str) -> Option<&'static str> {
-    PREDEFINED_ROLES.iter().copied().find(|p| p.eq_ignore_ascii_case(name.trim()))
+    PREDEFINED_ROLES
+        .iter()
+        .copied()
+        .find(|p| p.eq_ignore_ascii_case(name.trim()))
 }
 
 /// A set attribute's known strings, sorted; `None` when it (or an element) is unknown.
@@ -138,7 +141,11 @@ impl Resource for CustomRole {
         }
         for k in config.get("permission_keys").string_items() {
             if k.trim().is_empty() {
-                d.error_at(path("permission_keys"), "Empty permission key", "Permission keys cannot be empty strings.");
+                d.error_at(
+                    path("permission_keys"),
+                    "Empty permission key",
+                    "Permission keys cannot be empty strings.",
+                );
             }
         }
         d
@@ -158,13 +165,24 @@ impl Resource for CustomRole {
         if let Some(client) = call.client_opt() {
             diagnostics.extend(plan_checks(client, &req.prior_state, &planned, &call.ctx.cancel).await);
         }
-        PlanResponse { planned_state: planned, requires_replace: vec![], planned_private: req.prior_private, diagnostics }
+        PlanResponse {
+            planned_state: planned,
+            requires_replace: vec![],
+            planned_private: req.prior_private,
+            diagnostics,
+        }
     }
 
     async fn apply(&self, call: &Call, req: ApplyRequest) -> ApplyResponse {
         let client = match call.client() {
             Ok(c) => c,
-            Err(diagnostics) => return ApplyResponse { new_state: req.prior_state, private: vec![], diagnostics },
+            Err(diagnostics) => {
+                return ApplyResponse {
+                    new_state: req.prior_state,
+                    private: vec![],
+                    diagnostics,
+                }
+            }
         };
         let cancel = &call.ctx.cancel;
         let (new_state, diagnostics) = if req.planned_state.is_null() {
@@ -174,25 +192,40 @@ impl Resource for CustomRole {
         } else {
             update(client, &req.prior_state, &req.planned_state, cancel).await
         };
-        ApplyResponse { new_state, private: req.planned_private, diagnostics }
+        ApplyResponse {
+            new_state,
+            private: req.planned_private,
+            diagnostics,
+        }
     }
 
     async fn read(&self, call: &Call, req: ReadRequest) -> ReadResponse {
         let mut diagnostics = Diagnostics::new();
         let current = req.current_state;
         let Some(id) = current.get("id").as_str().map(str::to_string) else {
-            return ReadResponse { new_state: current, private: req.private, diagnostics };
+            return ReadResponse {
+                new_state: current,
+                private: req.private,
+                diagnostics,
+            };
         };
         let client = match call.client() {
             Ok(c) => c,
-            Err(d) => return ReadResponse { new_state: current, private: req.private, diagnostics: d },
+            Err(d) => {
+                return ReadResponse {
+                    new_state: current,
+                    private: req.private,
+                    diagnostics: d,
+                }
+            }
         };
         let new_state = match Observed::fetch(client, &id, &call.ctx.cancel).await {
             Ok(Some(obs)) => obs.resource_state(&current),
             Ok(None) => {
-                tfplugin::log::info("custom role is gone from the server; it will be planned for creation", &[(
-                    "id", &id,
-                )]);
+                tfplugin::log::info(
+                    "custom role is gone from the server; it will be planned for creation",
+                    &[("id", &id)],
+                );
                 Value::Null
             }
             Err(e) => {
@@ -200,14 +233,23 @@ impl Resource for CustomRole {
                 current
             }
         };
-        ReadResponse { new_state, private: req.private, diagnostics }
+        ReadResponse {
+            new_state,
+            private: req.private,
+            diagnostics,
+        }
     }
 
     async fn import(&self, call: &Call, id: &str) -> ImportResponse {
         let mut diagnostics = Diagnostics::new();
         let client = match call.client() {
             Ok(c) => c,
-            Err(d) => return ImportResponse { imported: vec![], diagnostics: d },
+            Err(d) => {
+                return ImportResponse {
+                    imported: vec![],
+                    diagnostics: d,
+                }
+            }
         };
         match find_for_import(client, id, &call.ctx.cancel).await {
             Ok(Some(obs)) if obs.is_predefined() => diagnostics.error(
@@ -234,19 +276,29 @@ impl Resource for CustomRole {
             ),
             Err(e) => diagnostics.error("Could not look up the custom role", e.to_string()),
         }
-        ImportResponse { imported: vec![], diagnostics }
+        ImportResponse {
+            imported: vec![],
+            diagnostics,
+        }
     }
 }
 
 /// Name checks that need no API: empty, too long, or a predefined role's name.
 fn check_name(name: &str, d: &mut Diagnostics) {
     if name.trim().is_empty() {
-        d.error_at(path("name"), "Empty role name", "A custom role needs a name that is not blank.");
+        d.error_at(
+            path("name"),
+            "Empty role name",
+            "A custom role needs a name that is not blank.",
+        );
     } else if name.chars().count() > MAX_NAME_CHARS {
         d.error_at(
             path("name"),
             "Role name too long",
-            format!("Role names may have at most {MAX_NAME_CHARS} characters; this one has {}.", name.chars().count()),
+            format!(
+                "Role names may have at most {MAX_NAME_CHARS} characters; this one has {}.",
+                name.chars().count()
+            ),
         );
     } else if let Some(p) = predefined_name(name) {
         d.error_at(
@@ -380,7 +432,10 @@ fn settled(planned: &Value, obs: &Observed) -> Value {
 async fn create(client: &Client, planned: &Value, cancel: &CancellationToken) -> (Value, Diagnostics) {
     let mut d = Diagnostics::new();
     if cancel.is_cancelled() {
-        d.error("Cancelled", "The custom role was not created: Terraform was interrupted before the request.");
+        d.error(
+            "Cancelled",
+            "The custom role was not created: Terraform was interrupted before the request.",
+        );
         return (Value::Null, d);
     }
     // Once the create is under way it is not cancelled: a role created but unrecorded would be orphaned.
@@ -404,7 +459,10 @@ async fn create(client: &Client, planned: &Value, cancel: &CancellationToken) ->
                 Err(e) => e.to_string(),
                 _ => "the role was not found right after it was created".to_string(),
             };
-            d.error("Custom role created but not read back", format!("Role {id} was created, but {why}."));
+            d.error(
+                "Custom role created but not read back",
+                format!("Role {id} was created, but {why}."),
+            );
             (state, d)
         }
     }
@@ -452,11 +510,17 @@ async fn update(client: &Client, prior: &Value, planned: &Value, cancel: &Cancel
                         etag = now.etag;
                     }
                     Ok(None) => {
-                        d.error("Custom role deleted outside Terraform", format!("Role {id} was deleted during the update."));
+                        d.error(
+                            "Custom role deleted outside Terraform",
+                            format!("Role {id} was deleted during the update."),
+                        );
                         return (prior.clone(), d);
                     }
                     Err(e) => {
-                        d.error("Could not re-read the custom role after a conflicting write", e.to_string());
+                        d.error(
+                            "Could not re-read the custom role after a conflicting write",
+                            e.to_string(),
+                        );
                         return (prior.clone(), d);
                     }
                 }
@@ -470,8 +534,14 @@ async fn update(client: &Client, prior: &Value, planned: &Value, cancel: &Cancel
     match Observed::fetch(client, &id, cancel).await {
         Ok(Some(obs)) => (settled(planned, &obs), d),
         other => {
-            let why = other.err().map(|e| e.to_string()).unwrap_or_else(|| "it was not found".to_string());
-            d.error("Custom role updated but not read back", format!("Role {id} was updated, but {why}."));
+            let why = other
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| "it was not found".to_string());
+            d.error(
+                "Custom role updated but not read back",
+                format!("Role {id} was updated, but {why}."),
+            );
             let mut state = planned.clone();
             state.set("last_updated_at", prior.get("last_updated_at").clone());
             (state, d)
@@ -513,10 +583,21 @@ async fn delete(client: &Client, prior: &Value, cancel: &CancellationToken) -> (
 /// "API keys a, b and accounts x@y": who holds the role, from the API (None when it cannot tell).
 async fn holders(client: &Client, role: &str, cancel: &CancellationToken) -> Option<String> {
     use visionone_client::api::filter::Filter;
-    let keys = client.list_api_keys(&ListQuery::filtered(Filter::eq("role", role)), cancel).await.ok()?;
+    let keys = client
+        .list_api_keys(&ListQuery::filtered(Filter::eq("role", role)), cancel)
+        .await
+        .ok()?;
     let accounts = client.list_accounts(&ListQuery::default(), cancel).await.ok()?;
-    let key_names: Vec<&str> = keys.iter().filter(|k| k.role == role).map(|k| k.name.as_str()).collect();
-    let emails: Vec<&str> = accounts.iter().filter(|a| a.role == role).map(|a| a.email.as_str()).collect();
+    let key_names: Vec<&str> = keys
+        .iter()
+        .filter(|k| k.role == role)
+        .map(|k| k.name.as_str())
+        .collect();
+    let emails: Vec<&str> = accounts
+        .iter()
+        .filter(|a| a.role == role)
+        .map(|a| a.email.as_str())
+        .collect();
     let mut parts = Vec::new();
     if !key_names.is_empty() {
         parts.push(format!("API keys {}", key_names.join(", ")));

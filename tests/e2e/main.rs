@@ -3,5 +3,8 @@
 //! One test binary (one link) with a module per scenario family. `make test` installs
 //! Terraform into .tools/ and sets TERRAFORM.
 
+mod api_key;
+mod custom_role;
 mod harness;
 mod provider_block;
+mod user_account;

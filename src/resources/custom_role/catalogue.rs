@@ -90,7 +90,12 @@ mod tests {
 
     #[test]
     fn suggestions_are_close_and_ordered() {
-        let cat = ["iam.apiKeys.view", "iam.apiKeys.manage", "iam.roles.view", "workbench.view"];
+        let cat = [
+            "iam.apiKeys.view",
+            "iam.apiKeys.manage",
+            "iam.roles.view",
+            "workbench.view",
+        ];
         assert_eq!(closest("iam.apiKeys.veiw", cat, 3)[0], "iam.apiKeys.view");
         assert_eq!(closest("IAM.APIKEYS.VIEW", cat, 1), vec!["iam.apiKeys.view"]);
         assert!(closest("completely-unrelated-thing", cat, 3).is_empty());
@@ -98,9 +103,15 @@ mod tests {
 
     #[test]
     fn description_names_each_key() {
-        let cat = vec![PermissionKey { key: "iam.roles.view".into(), description: None }];
+        let cat = vec![PermissionKey {
+            key: "iam.roles.view".into(),
+            description: None,
+        }];
         let d = describe_unknown(&["iam.roles.veiw".into(), "zzz".into()], &cat);
-        assert!(d.contains("\"iam.roles.veiw\": did you mean \"iam.roles.view\"?"), "{d}");
+        assert!(
+            d.contains("\"iam.roles.veiw\": did you mean \"iam.roles.view\"?"),
+            "{d}"
+        );
         assert!(d.contains("\"zzz\": not in the catalogue"), "{d}");
     }
 }

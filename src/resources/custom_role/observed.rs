@@ -35,7 +35,11 @@ impl Observed {
                 Err(e) => return Err(e),
             },
         };
-        Ok(Some(Observed { role, etag, permissions }))
+        Ok(Some(Observed {
+            role,
+            etag,
+            permissions,
+        }))
     }
 
     pub fn is_predefined(&self) -> bool {
@@ -51,9 +55,7 @@ impl Observed {
             None | Some("") => Value::Null,
             Some(d) => Value::from(d),
         };
-        let flag = |v: Option<bool>, attr: &str| {
-            Value::Bool(v.or_else(|| prior.get(attr).as_bool()).unwrap_or(false))
-        };
+        let flag = |v: Option<bool>, attr: &str| Value::Bool(v.or_else(|| prior.get(attr).as_bool()).unwrap_or(false));
         let role_type = match self.role.role_type {
             Some(RoleType::Predefined) => Value::from("predefined"),
             Some(RoleType::Custom) => Value::from("custom"),
@@ -116,7 +118,10 @@ mod tests {
             assert!(role(d).resource_state(&none).get("description").is_null());
             assert_eq!(role(d).resource_state(&empty).get("description").as_str(), Some(""));
         }
-        assert_eq!(role(Some("x")).resource_state(&none).get("description").as_str(), Some("x"));
+        assert_eq!(
+            role(Some("x")).resource_state(&none).get("description").as_str(),
+            Some("x")
+        );
     }
 
     #[test]

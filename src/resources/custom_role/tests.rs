@@ -44,14 +44,22 @@ fn update_plan_keeps_computed_unless_changed() {
     cfg.set("permission_keys", Value::Set(vec!["a".into(), "b".into()]));
     cfg.set("allow_api_key_assignment", true.into());
     let mut proposed = cfg.clone();
-    plan::keep_prior(&mut proposed, &prior, &["id", "type", "last_updated_at", "allow_user_account_assignment"]);
+    plan::keep_prior(
+        &mut proposed,
+        &prior,
+        &["id", "type", "last_updated_at", "allow_user_account_assignment"],
+    );
     let p = planned_state(&prior, &proposed, &cfg);
     assert!(!managed_changed(&prior, &p));
     assert_eq!(p.get("last_updated_at").as_str(), Some("t"));
     // A flag removed from config goes back to false, and the role's timestamp will move.
     cfg.set("allow_api_key_assignment", Value::Null);
     let mut proposed = cfg.clone();
-    plan::keep_prior(&mut proposed, &prior, &["id", "type", "last_updated_at", "allow_api_key_assignment"]);
+    plan::keep_prior(
+        &mut proposed,
+        &prior,
+        &["id", "type", "last_updated_at", "allow_api_key_assignment"],
+    );
     let p = planned_state(&prior, &proposed, &cfg);
     assert_eq!(p.get("allow_api_key_assignment"), &Value::Bool(false));
     assert!(p.get("last_updated_at").is_unknown());
@@ -112,11 +120,19 @@ impl Bed {
         let mut cfg = ClientConfig::new(url.clone(), TOKEN);
         cfg.request_timeout = Duration::from_secs(10);
         let client = Client::new(cfg).unwrap();
-        Bed { url, _emu: emu, call: Call::for_test(Some(client)), http: reqwest::Client::new() }
+        Bed {
+            url,
+            _emu: emu,
+            call: Call::for_test(Some(client)),
+            http: reqwest::Client::new(),
+        }
     }
 
     async fn admin(&self, method: reqwest::Method, path: &str, body: serde_json::Value) -> u16 {
-        let mut req = self.http.request(method, format!("{}{path}", self.url)).bearer_auth(TOKEN);
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.url))
+            .bearer_auth(TOKEN);
         if !body.is_null() {
             req = req.json(&body);
         }
@@ -168,7 +184,14 @@ impl Bed {
 
     async fn read(&self, state: &Value) -> Value {
         let r = CustomRole
-            .read(&self.call, ReadRequest { type_name: TYPE_NAME.into(), current_state: state.clone(), private: vec![] })
+            .read(
+                &self.call,
+                ReadRequest {
+                    type_name: TYPE_NAME.into(),
+                    current_state: state.clone(),
+                    private: vec![],
+                },
+            )
             .await;
         assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
         r.new_state
@@ -183,7 +206,11 @@ fn with(mut v: Value, attr: &str, x: Value) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lifecycle_against_the_emulator() {
     let bed = Bed::start().await;
-    let cfg = with(config("ops"), "permission_keys", Value::string_set(["iam.roles.view", "workbench.view"]));
+    let cfg = with(
+        config("ops"),
+        "permission_keys",
+        Value::string_set(["iam.roles.view", "workbench.view"]),
+    );
     let state = bed.converge(&Value::Null, &cfg).await;
     assert_eq!(state.get("type").as_str(), Some("custom"));
     assert!(state.get("last_updated_at").as_str().is_some());
@@ -196,7 +223,11 @@ async fn lifecycle_against_the_emulator() {
         assert_eq!(imp.imported[0].state, state);
     }
     let imp = CustomRole.import(&bed.call, "Auditor").await;
-    assert!(imp.diagnostics.0[0].summary.contains("Predefined"), "{:?}", imp.diagnostics);
+    assert!(
+        imp.diagnostics.0[0].summary.contains("Predefined"),
+        "{:?}",
+        imp.diagnostics
+    );
     // Unknown permission keys are caught at plan with suggestions.
     let bad = with(cfg.clone(), "permission_keys", Value::string_set(["iam.roles.veiw"]));
     let p = bed.plan(&state, &bad).await;
@@ -207,8 +238,16 @@ async fn lifecycle_against_the_emulator() {
     let p = bed.plan(&Value::Null, &config("ops")).await;
     assert_eq!(p.diagnostics.0[0].attribute, Some(path("name")), "{:?}", p.diagnostics);
     // Held by a key: delete fails naming it; then succeeds.
-    let state = bed.converge(&state, &with(cfg.clone(), "allow_api_key_assignment", true.into())).await;
-    let status = bed.admin(reqwest::Method::POST, "/v3.0/iam/apiKeys", json!([{"name": "holder", "role": "ops"}])).await;
+    let state = bed
+        .converge(&state, &with(cfg.clone(), "allow_api_key_assignment", true.into()))
+        .await;
+    let status = bed
+        .admin(
+            reqwest::Method::POST,
+            "/v3.0/iam/apiKeys",
+            json!([{"name": "holder", "role": "ops"}]),
+        )
+        .await;
     assert_eq!(status, 207);
     let del = bed.apply(&state, &Value::Null, &Value::Null).await;
     let e = &del.diagnostics.0[0];
@@ -222,11 +261,18 @@ async fn stale_etag_is_retried_once_or_reported() {
     let state = bed.converge(&Value::Null, &config("etag")).await;
     let id = state.get("id").as_str().unwrap().to_string();
     let role_path = format!("/v3.0/iam/roles/{id}");
-    for (concurrent, expect_ok) in [(json!({"name": "etag"}), true), (json!({"description": "theirs"}), false)] {
+    for (concurrent, expect_ok) in [
+        (json!({"name": "etag"}), true),
+        (json!({"description": "theirs"}), false),
+    ] {
         let fault = json!({"method": "PATCH", "path": role_path, "kind": "latency", "count": 1, "latencyMs": 700});
         assert!(bed.admin(reqwest::Method::POST, "/_emulator/faults", fault).await < 300);
         let prior = bed.read(&state).await;
-        let cfg = with(config("etag"), "allow_user_account_assignment", (!prior.get("allow_user_account_assignment").as_bool().unwrap()).into());
+        let cfg = with(
+            config("etag"),
+            "allow_user_account_assignment",
+            (!prior.get("allow_user_account_assignment").as_bool().unwrap()).into(),
+        );
         let p = bed.plan(&prior, &cfg).await;
         let apply = bed.apply(&prior, &p.planned_state, &cfg);
         let meddle = async {
@@ -252,6 +298,14 @@ async fn deleted_role_reads_as_gone() {
     let bed = Bed::start().await;
     let state = bed.converge(&Value::Null, &config("gone")).await;
     let id = state.get("id").as_str().unwrap();
-    assert_eq!(bed.admin(reqwest::Method::DELETE, &format!("/v3.0/iam/roles/{id}"), serde_json::Value::Null).await, 204);
+    assert_eq!(
+        bed.admin(
+            reqwest::Method::DELETE,
+            &format!("/v3.0/iam/roles/{id}"),
+            serde_json::Value::Null
+        )
+        .await,
+        204
+    );
     assert!(bed.read(&state).await.is_null());
 }
