@@ -25,7 +25,14 @@ pub const TYPE_NAME: &str = "visionone_api_key";
 const MAX_NAME: usize = 255;
 
 /// Attributes only the provider sets; unknown on create and on replacement.
-const COMPUTED: &[&str] = &["id", "secret", "expires_at", "created_at", "last_used_at", "ready_for_rotation"];
+const COMPUTED: &[&str] = &[
+    "id",
+    "secret",
+    "expires_at",
+    "created_at",
+    "last_used_at",
+    "ready_for_rotation",
+];
 
 /// Every attribute, to build complete objects (import).
 const ALL: &[&str] = &[
@@ -69,7 +76,13 @@ impl Resource for ApiKeyResource {
     async fn apply(&self, call: &Call, req: ApplyRequest) -> ApplyResponse {
         let client = match call.client() {
             Ok(c) => c,
-            Err(diagnostics) => return ApplyResponse { new_state: req.prior_state, private: vec![], diagnostics },
+            Err(diagnostics) => {
+                return ApplyResponse {
+                    new_state: req.prior_state,
+                    private: vec![],
+                    diagnostics,
+                }
+            }
         };
         let cancel = &call.ctx.cancel;
         if req.planned_state.is_null() {
@@ -86,10 +99,20 @@ impl Resource for ApiKeyResource {
         let private = req.private;
         let client = match call.client() {
             Ok(c) => c,
-            Err(diagnostics) => return ReadResponse { new_state: current, private, diagnostics },
+            Err(diagnostics) => {
+                return ReadResponse {
+                    new_state: current,
+                    private,
+                    diagnostics,
+                }
+            }
         };
         let Some(id) = current.get("id").as_str().map(str::to_string) else {
-            return ReadResponse { new_state: current, private, diagnostics: Diagnostics::new() };
+            return ReadResponse {
+                new_state: current,
+                private,
+                diagnostics: Diagnostics::new(),
+            };
         };
         let mut diagnostics = Diagnostics::new();
         let new_state = match calls::read_one(client, &id, &call.ctx.cancel).await {
@@ -103,14 +126,23 @@ impl Resource for ApiKeyResource {
                 current
             }
         };
-        ReadResponse { new_state, private, diagnostics }
+        ReadResponse {
+            new_state,
+            private,
+            diagnostics,
+        }
     }
 
     async fn import(&self, call: &Call, id: &str) -> ImportResponse {
         let mut diagnostics = Diagnostics::new();
         let client = match call.client() {
             Ok(c) => c,
-            Err(d) => return ImportResponse { imported: vec![], diagnostics: d },
+            Err(d) => {
+                return ImportResponse {
+                    imported: vec![],
+                    diagnostics: d,
+                }
+            }
         };
         let key = match calls::read_one(client, id, &call.ctx.cancel).await {
             Ok(Some((key, _))) => key,
@@ -119,11 +151,17 @@ impl Resource for ApiKeyResource {
                     "API key not found",
                     format!("No API key with id {id:?} exists in this tenant. Import takes the key's id (see the visionone_api_keys data source)."),
                 );
-                return ImportResponse { imported: vec![], diagnostics };
+                return ImportResponse {
+                    imported: vec![],
+                    diagnostics,
+                };
             }
             Err(e) => {
                 diagnostics.error(format!("Could not read API key {id}"), e.to_string());
-                return ImportResponse { imported: vec![], diagnostics };
+                return ImportResponse {
+                    imported: vec![],
+                    diagnostics,
+                };
             }
         };
         let empty = Value::object(ALL.iter().map(|a| (*a, Value::Null)));
@@ -135,7 +173,11 @@ impl Resource for ApiKeyResource {
              `terraform apply -replace=visionone_api_key.<name>`.",
         );
         ImportResponse {
-            imported: vec![ImportedResource { type_name: TYPE_NAME.to_string(), state, private: vec![] }],
+            imported: vec![ImportedResource {
+                type_name: TYPE_NAME.to_string(),
+                state,
+                private: vec![],
+            }],
             diagnostics,
         }
     }
@@ -159,7 +201,11 @@ fn schema() -> Schema {
              that `create_before_destroy` can hold the old and the new key at once. Changing it forces \
              replacement.",
         ))
-        .attr(Attribute::string("description").optional().description("Free text shown in the console."))
+        .attr(
+            Attribute::string("description")
+                .optional()
+                .description("Free text shown in the console."),
+        )
         .attr(Attribute::string("role").required().description(
             "The name of the role the key acts with: a predefined role (not `Master Administrator`) or a custom \
              role that allows API keys.",
@@ -189,15 +235,22 @@ fn schema() -> Schema {
                 .optional()
                 .description("Arbitrary values; any change forces replacement of the key (like `keepers`)."),
         )
-        .attr(Attribute::string("secret").computed().sensitive().description(
-            "The key's secret, set at creation and kept in state; null for an imported key.",
-        ))
+        .attr(
+            Attribute::string("secret")
+                .computed()
+                .sensitive()
+                .description("The key's secret, set at creation and kept in state; null for an imported key."),
+        )
         .attr(
             Attribute::string("expires_at")
                 .computed()
                 .description("When the key expires (ISO 8601, UTC); null when it never does."),
         )
-        .attr(Attribute::string("created_at").computed().description("When the key was created (ISO 8601, UTC)."))
+        .attr(
+            Attribute::string("created_at")
+                .computed()
+                .description("When the key was created (ISO 8601, UTC)."),
+        )
         .attr(
             Attribute::string("last_used_at")
                 .computed()
@@ -247,7 +300,10 @@ fn validate(config: &Value) -> Diagnostics {
             d.error_at(
                 AttributePath::root("expiration"),
                 "Invalid expiration",
-                format!("{e:?} is not a valid expiration. Valid values: {}.", expiration::valid_list()),
+                format!(
+                    "{e:?} is not a valid expiration. Valid values: {}.",
+                    expiration::valid_list()
+                ),
             );
         }
     }
@@ -273,7 +329,11 @@ fn validate(config: &Value) -> Diagnostics {
 
 fn check_name(d: &mut Diagnostics, attr: &str, value: &str, max: usize) {
     if value.trim().is_empty() {
-        d.error_at(AttributePath::root(attr), format!("Empty {attr}"), format!("`{attr}` must not be empty."));
+        d.error_at(
+            AttributePath::root(attr),
+            format!("Empty {attr}"),
+            format!("`{attr}` must not be empty."),
+        );
     } else if value.chars().count() > max {
         d.error_at(
             AttributePath::root(attr),
@@ -310,10 +370,21 @@ fn check_days(d: &mut Diagnostics, config: &Value, attr: &str, min: i64) {
 // ---------------------------------------------------------------------------------------------
 
 async fn plan_change(call: &Call, req: PlanRequest) -> PlanResponse {
-    let PlanRequest { prior_state: prior, proposed_new_state: proposed, config, prior_private, .. } = req;
+    let PlanRequest {
+        prior_state: prior,
+        proposed_new_state: proposed,
+        config,
+        prior_private,
+        ..
+    } = req;
     let mut diagnostics = Diagnostics::new();
     if proposed.is_null() {
-        return PlanResponse { planned_state: proposed, requires_replace: vec![], planned_private: prior_private, diagnostics };
+        return PlanResponse {
+            planned_state: proposed,
+            requires_replace: vec![],
+            planned_private: prior_private,
+            diagnostics,
+        };
     }
     let mut planned = proposed;
     // Optional+computed: null in config means the default, whatever the prior state holds, so
@@ -333,7 +404,12 @@ async fn plan_change(call: &Call, req: PlanRequest) -> PlanResponse {
         if config.get("name").is_null() {
             planned.set("name", Value::Unknown);
         }
-        return PlanResponse { planned_state: planned, requires_replace: vec![], planned_private: prior_private, diagnostics };
+        return PlanResponse {
+            planned_state: planned,
+            requires_replace: vec![],
+            planned_private: prior_private,
+            diagnostics,
+        };
     }
 
     let mut replace = Vec::new();
@@ -351,7 +427,7 @@ async fn plan_change(call: &Call, req: PlanRequest) -> PlanResponse {
     if rotation_due(call, &prior, &planned).await {
         tfplugin::log::info(
             "API key is due for rotation; planning its replacement",
-            &[("id", prior.get("id").as_str().unwrap_or(""))],
+            &[("id", &prior.get("id").as_str().unwrap_or(""))],
         );
         planned.set("ready_for_rotation", Value::Unknown);
         replace.push(AttributePath::root("ready_for_rotation"));
@@ -365,7 +441,12 @@ async fn plan_change(call: &Call, req: PlanRequest) -> PlanResponse {
             planned.set("name", Value::Unknown);
         }
     }
-    PlanResponse { planned_state: planned, requires_replace: replace, planned_private: prior_private, diagnostics }
+    PlanResponse {
+        planned_state: planned,
+        requires_replace: replace,
+        planned_private: prior_private,
+        diagnostics,
+    }
 }
 
 /// Due by the prior state's flag (set by the latest read), or by the policy the plan asks for,
@@ -406,34 +487,73 @@ fn now(client: &Client) -> i64 {
 async fn create(client: &Client, planned: Value, cancel: &CancellationToken) -> ApplyResponse {
     let mut d = Diagnostics::new();
     if cancel.is_cancelled() {
-        d.error("Cancelled", "Terraform was interrupted before the API key was created; nothing was created.");
-        return ApplyResponse { new_state: Value::Null, private: vec![], diagnostics: d };
+        d.error(
+            "Cancelled",
+            "Terraform was interrupted before the API key was created; nothing was created.",
+        );
+        return ApplyResponse {
+            new_state: Value::Null,
+            private: vec![],
+            diagnostics: d,
+        };
     }
     let name = match (planned.get("name").as_str(), planned.get("name_prefix").as_str()) {
         (Some(n), _) => n.to_string(),
         (None, Some(p)) => naming::unique(p, client.server_now()),
         (None, None) => {
-            d.error_at(AttributePath::root("name"), "Missing name", "Set `name` or `name_prefix`.");
-            return ApplyResponse { new_state: Value::Null, private: vec![], diagnostics: d };
+            d.error_at(
+                AttributePath::root("name"),
+                "Missing name",
+                "Set `name` or `name_prefix`.",
+            );
+            return ApplyResponse {
+                new_state: Value::Null,
+                private: vec![],
+                diagnostics: d,
+            };
         }
     };
     let Some(role) = planned.get("role").as_str().map(str::to_string) else {
-        d.error_at(AttributePath::root("role"), "Missing role", "`role` must be known to create the key.");
-        return ApplyResponse { new_state: Value::Null, private: vec![], diagnostics: d };
+        d.error_at(
+            AttributePath::root("role"),
+            "Missing role",
+            "`role` must be known to create the key.",
+        );
+        return ApplyResponse {
+            new_state: Value::Null,
+            private: vec![],
+            diagnostics: d,
+        };
     };
-    let exp = planned.get("expiration").as_str().unwrap_or(expiration::DEFAULT).to_string();
+    let exp = planned
+        .get("expiration")
+        .as_str()
+        .unwrap_or(expiration::DEFAULT)
+        .to_string();
     let item = ApiKeyCreate {
         name: name.clone(),
         role,
-        description: planned.get("description").as_str().filter(|s| !s.is_empty()).map(str::to_string),
+        description: planned
+            .get("description")
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
         status: (planned.get("enabled").as_bool() == Some(false)).then_some(Status::Disabled),
         months_to_expiration: Some(expiration::months(&exp).unwrap_or(0)),
     };
     let created = match calls::create_one(client, &item).await {
         Ok(c) => c,
         Err(e) => {
-            d.error_at(AttributePath::root("name"), format!("Could not create API key {name:?}"), create_error(&e));
-            return ApplyResponse { new_state: Value::Null, private: vec![], diagnostics: d };
+            d.error_at(
+                AttributePath::root("name"),
+                format!("Could not create API key {name:?}"),
+                create_error(&e),
+            );
+            return ApplyResponse {
+                new_state: Value::Null,
+                private: vec![],
+                diagnostics: d,
+            };
         }
     };
     tfplugin::log::info("created API key", &[("id", &created.id), ("name", &name)]);
@@ -451,11 +571,17 @@ async fn create(client: &Client, planned: Value, cancel: &CancellationToken) -> 
         }
         Ok(None) => d.error(
             "API key vanished after creation",
-            format!("Key {} was created but could not be read back; it stays in state.", created.id),
+            format!(
+                "Key {} was created but could not be read back; it stays in state.",
+                created.id
+            ),
         ),
         Err(e) => d.error(
             "Could not read the new API key",
-            format!("Key {} was created and is in state, but reading it back failed: {e}", created.id),
+            format!(
+                "Key {} was created and is in state, but reading it back failed: {e}",
+                created.id
+            ),
         ),
     }
     for attr in ["created_at", "last_used_at", "expires_at"] {
@@ -465,7 +591,11 @@ async fn create(client: &Client, planned: Value, cancel: &CancellationToken) -> 
     }
     let due = policy(&state, &state).due(now(client));
     state.set("ready_for_rotation", Value::Bool(due));
-    ApplyResponse { new_state: state, private: vec![], diagnostics: d }
+    ApplyResponse {
+        new_state: state,
+        private: vec![],
+        diagnostics: d,
+    }
 }
 
 fn create_error(e: &Error) -> String {
@@ -481,11 +611,22 @@ fn create_error(e: &Error) -> String {
 async fn update(client: &Client, prior: Value, planned: Value, cancel: &CancellationToken) -> ApplyResponse {
     let mut d = Diagnostics::new();
     let Some(id) = prior.get("id").as_str().map(str::to_string) else {
-        d.error("API key has no id in state", "Remove it from state and import it again.");
-        return ApplyResponse { new_state: prior, private: vec![], diagnostics: d };
+        d.error(
+            "API key has no id in state",
+            "Remove it from state and import it again.",
+        );
+        return ApplyResponse {
+            new_state: prior,
+            private: vec![],
+            diagnostics: d,
+        };
     };
     if !plan::changed(&prior, &planned, &["name", "role", "enabled", "description"]) {
-        return ApplyResponse { new_state: planned, private: vec![], diagnostics: d };
+        return ApplyResponse {
+            new_state: planned,
+            private: vec![],
+            diagnostics: d,
+        };
     }
     let mut attempt = 0;
     loop {
@@ -497,11 +638,19 @@ async fn update(client: &Client, prior: Value, planned: Value, cancel: &Cancella
                     "It was deleted outside Terraform. Run `terraform apply` again: the refresh drops it from \
                      state and the plan creates it anew.",
                 );
-                return ApplyResponse { new_state: prior, private: vec![], diagnostics: d };
+                return ApplyResponse {
+                    new_state: prior,
+                    private: vec![],
+                    diagnostics: d,
+                };
             }
             Err(e) => {
                 d.error(format!("Could not read API key {id}"), e.to_string());
-                return ApplyResponse { new_state: prior, private: vec![], diagnostics: d };
+                return ApplyResponse {
+                    new_state: prior,
+                    private: vec![],
+                    diagnostics: d,
+                };
             }
         };
         let change = update_for(&current, &planned);
@@ -517,11 +666,19 @@ async fn update(client: &Client, prior: Value, planned: Value, cancel: &Cancella
             Err(e) => {
                 let (summary, detail) = update_error(&id, &e);
                 d.error(summary, detail);
-                return ApplyResponse { new_state: prior, private: vec![], diagnostics: d };
+                return ApplyResponse {
+                    new_state: prior,
+                    private: vec![],
+                    diagnostics: d,
+                };
             }
         }
     }
-    ApplyResponse { new_state: planned, private: vec![], diagnostics: d }
+    ApplyResponse {
+        new_state: planned,
+        private: vec![],
+        diagnostics: d,
+    }
 }
 
 /// The fields where the server differs from the plan.
@@ -533,7 +690,11 @@ fn update_for(current: &ApiKey, planned: &Value) -> ApiKeyUpdate {
     if let Some(r) = planned.get("role").as_str().filter(|r| *r != current.role) {
         u.role = Some(r.to_string());
     }
-    let want = if planned.get("enabled").as_bool() == Some(false) { Status::Disabled } else { Status::Enabled };
+    let want = if planned.get("enabled").as_bool() == Some(false) {
+        Status::Disabled
+    } else {
+        Status::Enabled
+    };
     if want != current.status {
         u.status = Some(want);
     }
@@ -570,16 +731,28 @@ fn update_error(id: &str, e: &Error) -> (String, String) {
 async fn delete(client: &Client, prior: Value, cancel: &CancellationToken) -> ApplyResponse {
     let mut d = Diagnostics::new();
     let Some(id) = prior.get("id").as_str().map(str::to_string) else {
-        return ApplyResponse { new_state: Value::Null, private: vec![], diagnostics: d };
+        return ApplyResponse {
+            new_state: Value::Null,
+            private: vec![],
+            diagnostics: d,
+        };
     };
     match calls::delete_one(client, &id, cancel).await {
         Ok(()) => {
             tfplugin::log::info("deleted API key", &[("id", &id)]);
-            ApplyResponse { new_state: Value::Null, private: vec![], diagnostics: d }
+            ApplyResponse {
+                new_state: Value::Null,
+                private: vec![],
+                diagnostics: d,
+            }
         }
         Err(e) => {
             d.error(format!("Could not delete API key {id}"), e.to_string());
-            ApplyResponse { new_state: prior, private: vec![], diagnostics: d }
+            ApplyResponse {
+                new_state: prior,
+                private: vec![],
+                diagnostics: d,
+            }
         }
     }
 }
@@ -637,13 +810,19 @@ mod tests {
     fn errors_at(d: &Diagnostics, attr: &str) -> bool {
         d.0.iter().any(|x| {
             x.severity == tfplugin::Severity::Error
-                && x.attribute.as_ref().is_some_and(|p| p.0.first() == Some(&tfplugin::PathStep::Attr(attr.into())))
+                && x.attribute
+                    .as_ref()
+                    .is_some_and(|p| p.0.first() == Some(&tfplugin::PathStep::Attr(attr.into())))
         })
     }
 
     #[test]
     fn name_rules() {
-        let both = validate(&config(&[("name", "a".into()), ("name_prefix", "b".into()), ("role", "SIEM".into())]));
+        let both = validate(&config(&[
+            ("name", "a".into()),
+            ("name_prefix", "b".into()),
+            ("role", "SIEM".into()),
+        ]));
         assert!(errors_at(&both, "name_prefix"));
         let neither = validate(&config(&[("role", "SIEM".into())]));
         assert!(errors_at(&neither, "name"));
@@ -654,12 +833,24 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_attribute() {
-        let d = validate(&config(&[("name", "a".into()), ("role", MASTER_ADMINISTRATOR.into()), ("expiration", "2_years".into())]));
+        let d = validate(&config(&[
+            ("name", "a".into()),
+            ("role", MASTER_ADMINISTRATOR.into()),
+            ("expiration", "2_years".into()),
+        ]));
         assert!(errors_at(&d, "role"));
         assert!(errors_at(&d, "expiration"));
-        let d = validate(&config(&[("name", "a".into()), ("role", "SIEM".into()), ("max_age_days", Value::int(0))]));
+        let d = validate(&config(&[
+            ("name", "a".into()),
+            ("role", "SIEM".into()),
+            ("max_age_days", Value::int(0)),
+        ]));
         assert!(errors_at(&d, "max_age_days"));
-        let d = validate(&config(&[("name", "a".into()), ("role", "SIEM".into()), ("rotate_before_days", Value::int(-1))]));
+        let d = validate(&config(&[
+            ("name", "a".into()),
+            ("role", "SIEM".into()),
+            ("rotate_before_days", Value::int(-1)),
+        ]));
         assert!(errors_at(&d, "rotate_before_days"));
     }
 
@@ -676,7 +867,11 @@ mod tests {
             created_date_time: None,
             last_modified_date_time: None,
         };
-        let planned = config(&[("name", "a".into()), ("role", "Auditor".into()), ("enabled", true.into())]);
+        let planned = config(&[
+            ("name", "a".into()),
+            ("role", "Auditor".into()),
+            ("enabled", true.into()),
+        ]);
         let u = update_for(&key, &planned);
         assert_eq!(u.name, None);
         assert_eq!(u.role.as_deref(), Some("Auditor"));

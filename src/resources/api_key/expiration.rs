@@ -27,12 +27,20 @@ pub fn months(value: &str) -> Option<u32> {
 
 /// The accepted values, quoted, for error messages.
 pub fn valid_list() -> String {
-    VALUES.iter().map(|(v, _)| format!("\"{v}\"")).collect::<Vec<_>>().join(", ")
+    VALUES
+        .iter()
+        .map(|(v, _)| format!("\"{v}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The canonical name of a month count.
 pub fn canonical(months: u32) -> &'static str {
-    VALUES.iter().find(|(_, m)| *m == months).map(|(v, _)| *v).unwrap_or(DEFAULT)
+    VALUES
+        .iter()
+        .find(|(_, m)| *m == months)
+        .map(|(v, _)| *v)
+        .unwrap_or(DEFAULT)
 }
 
 /// Infer the expiration of an existing key (import) from its lifetime in days: the nearest

@@ -44,6 +44,9 @@ mod tests {
         assert!(a.starts_with("ci-"));
         let suffix = &a[3..];
         assert_eq!(suffix.len(), SUFFIX_LEN);
-        assert!(suffix.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)), "{a}");
+        assert!(
+            suffix.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)),
+            "{a}"
+        );
     }
 }

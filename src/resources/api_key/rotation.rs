@@ -49,15 +49,32 @@ mod tests {
     #[test]
     fn window_expiry_and_age() {
         let created = 1_000_000;
-        let p = Policy { expires_at: Some(created + 90 * DAY), created_at: Some(created), rotate_before_days: Some(10), max_age_days: None };
+        let p = Policy {
+            expires_at: Some(created + 90 * DAY),
+            created_at: Some(created),
+            rotate_before_days: Some(10),
+            max_age_days: None,
+        };
         assert!(!p.due(created + 79 * DAY));
         assert!(p.due(created + 80 * DAY));
         assert!(p.due(created + 200 * DAY), "expired keys are due");
-        let never = Policy { expires_at: None, created_at: Some(created), rotate_before_days: Some(10), max_age_days: Some(30) };
+        let never = Policy {
+            expires_at: None,
+            created_at: Some(created),
+            rotate_before_days: Some(10),
+            max_age_days: Some(30),
+        };
         assert!(!never.due(created + 29 * DAY));
         assert!(never.due(created + 30 * DAY));
-        assert!(!Policy { max_age_days: None, ..never }.due(created + 9999 * DAY));
-        let both = Policy { max_age_days: Some(20), ..p };
+        assert!(!Policy {
+            max_age_days: None,
+            ..never
+        }
+        .due(created + 9999 * DAY));
+        let both = Policy {
+            max_age_days: Some(20),
+            ..p
+        };
         assert!(both.due(created + 20 * DAY), "age first");
     }
 

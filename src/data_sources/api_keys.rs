@@ -1,0 +1,207 @@
+//! `visionone_api_keys`: list keys to find ones to import or rotate. Role and status filter on
+//! the server (`TMV1-Filter`); the name prefix and the expiry window are applied here.
+
+use crate::data_sources::DataSource;
+use crate::provider::Call;
+use std::time::SystemTime;
+use tfplugin::{Attribute, AttributePath, Block, DataSourceResponse, Diagnostics, NestingMode, Schema, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use visionone_client::api::filter::Filter;
+use visionone_client::api::{ApiKey, Status};
+use visionone_client::ListQuery;
+
+pub struct ApiKeys;
+
+const DAY: i64 = 86_400;
+
+#[async_trait::async_trait]
+impl DataSource for ApiKeys {
+    fn type_name(&self) -> &'static str {
+        "visionone_api_keys"
+    }
+
+    fn schema(&self) -> Schema {
+        let key_attrs = vec![
+            Attribute::string("id")
+                .computed()
+                .description("The key's id (what `terraform import` takes)."),
+            Attribute::string("name").computed().description("The key's name."),
+            Attribute::string("role").computed().description("The key's role name."),
+            Attribute::bool("enabled")
+                .computed()
+                .description("Whether the key may authenticate."),
+            Attribute::string("description")
+                .computed()
+                .description("The key's description, if any."),
+            Attribute::string("expires_at")
+                .computed()
+                .description("When the key expires; null when never."),
+            Attribute::string("created_at")
+                .computed()
+                .description("When the key was created."),
+            Attribute::string("last_used_at")
+                .computed()
+                .description("When the key last authenticated, if ever."),
+        ];
+        Schema::new(
+            0,
+            Block::new()
+                .description("Lists the tenant's API keys (never their secrets), filtered by name prefix, role, status and expiry.")
+                .attr(Attribute::string("id").computed().description("A fixed identifier of this listing."))
+                .attr(Attribute::string("name_prefix").optional().description("Only keys whose name starts with this."))
+                .attr(Attribute::string("role").optional().description("Only keys with this role name."))
+                .attr(Attribute::string("status").optional().description("Only keys with this status: `enabled` or `disabled`."))
+                .attr(Attribute::number("expiring_within_days").optional().description(
+                    "Only keys that expire within this many days from now by the API server's clock (keys already \
+                     expired included; keys that never expire excluded).",
+                ))
+                .attr(
+                    Attribute::nested("keys", NestingMode::List, key_attrs)
+                        .computed()
+                        .description("The matching keys, sorted by name."),
+                ),
+        )
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        if let Some(s) = config.get("status").as_str() {
+            if s != "enabled" && s != "disabled" {
+                d.error_at(
+                    AttributePath::root("status"),
+                    "Invalid status",
+                    format!("{s:?} is not a key status. Valid values: \"enabled\", \"disabled\"."),
+                );
+            }
+        }
+        let days = config.get("expiring_within_days");
+        if !days.is_null() && !days.is_unknown() && days.as_i64().is_none_or(|n| n < 0) {
+            d.error_at(
+                AttributePath::root("expiring_within_days"),
+                "Invalid expiring_within_days",
+                "`expiring_within_days` must be a whole number of days, at least 0.",
+            );
+        }
+        d
+    }
+
+    async fn read(&self, call: &Call, config: Value) -> DataSourceResponse {
+        let client = match call.client() {
+            Ok(c) => c,
+            Err(diagnostics) => {
+                return DataSourceResponse {
+                    state: Value::Null,
+                    diagnostics,
+                }
+            }
+        };
+        let mut diagnostics = Diagnostics::new();
+        let role = config.get("role").as_str().map(str::to_string);
+        let status = config.get("status").as_str().map(str::to_string);
+        let prefix = config.get("name_prefix").as_str().unwrap_or("").to_string();
+        let within = config.get("expiring_within_days").as_i64();
+        let filter = [
+            role.as_ref().map(|r| Filter::eq("role", r.as_str())),
+            status.as_ref().map(|s| Filter::eq("status", s.as_str())),
+        ]
+        .into_iter()
+        .flatten()
+        .reduce(Filter::and);
+        let query = filter.map(ListQuery::filtered).unwrap_or_default();
+        let keys = match client.list_api_keys(&query, &call.ctx.cancel).await {
+            Ok(k) => k,
+            Err(e) => {
+                diagnostics.error("Could not list API keys", e.to_string());
+                return DataSourceResponse {
+                    state: Value::Null,
+                    diagnostics,
+                };
+            }
+        };
+        let deadline = within.map(|d| unix(client.server_now()).saturating_add(d.saturating_mul(DAY)));
+        let mut matching: Vec<ApiKey> = keys
+            .into_iter()
+            .filter(|k| k.name.starts_with(&prefix))
+            .filter(|k| role.as_ref().is_none_or(|r| *r == k.role))
+            .filter(|k| status.as_ref().is_none_or(|s| s == k.status.as_str()))
+            .filter(|k| match deadline {
+                None => true,
+                Some(limit) => k
+                    .expired_date_time
+                    .as_deref()
+                    .and_then(parse_ts)
+                    .is_some_and(|e| e <= limit),
+            })
+            .collect();
+        matching.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+        let mut state = config;
+        state.set(
+            "id",
+            listing_id(&prefix, role.as_deref(), status.as_deref(), within).into(),
+        );
+        state.set("keys", Value::List(matching.iter().map(key_value).collect()));
+        DataSourceResponse { state, diagnostics }
+    }
+}
+
+fn key_value(k: &ApiKey) -> Value {
+    Value::object([
+        ("id", k.id.clone().into()),
+        ("name", k.name.clone().into()),
+        ("role", k.role.clone().into()),
+        ("enabled", Value::Bool(k.status == Status::Enabled)),
+        (
+            "description",
+            Value::opt_string(k.description.clone().filter(|d| !d.is_empty())),
+        ),
+        ("expires_at", Value::opt_string(k.expired_date_time.clone())),
+        ("created_at", Value::opt_string(k.created_date_time.clone())),
+        ("last_used_at", Value::opt_string(k.last_used_date_time.clone())),
+    ])
+}
+
+/// Stable for the same filters, so the data source's id does not churn.
+fn listing_id(prefix: &str, role: Option<&str>, status: Option<&str>, within: Option<i64>) -> String {
+    format!(
+        "api_keys?name_prefix={prefix}&role={}&status={}&expiring_within_days={}",
+        role.unwrap_or(""),
+        status.unwrap_or(""),
+        within.map(|d| d.to_string()).unwrap_or_default()
+    )
+}
+
+fn parse_ts(s: &str) -> Option<i64> {
+    OffsetDateTime::parse(s, &Rfc3339).ok().map(|t| t.unix_timestamp())
+}
+
+fn unix(t: SystemTime) -> i64 {
+    OffsetDateTime::from(t).unix_timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_filters_are_diagnosed() {
+        let cfg = Value::object([
+            ("status", Value::from("paused")),
+            ("expiring_within_days", Value::int(-2)),
+        ]);
+        let d = ApiKeys.validate(&cfg);
+        assert_eq!(d.0.len(), 2);
+        assert!(d.0.iter().all(|x| x.attribute.is_some()));
+        assert!(!ApiKeys
+            .validate(&Value::object([("status", Value::from("enabled"))]))
+            .has_errors());
+    }
+
+    #[test]
+    fn id_is_stable() {
+        assert_eq!(
+            listing_id("ci-", Some("SIEM"), None, Some(7)),
+            listing_id("ci-", Some("SIEM"), None, Some(7))
+        );
+    }
+}
