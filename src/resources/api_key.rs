@@ -115,12 +115,12 @@ impl Resource for ApiKeyResource {
             };
         };
         let mut diagnostics = Diagnostics::new();
-        let new_state = match calls::read_one(client, &id, &call.ctx.cancel).await {
+        let new_state = match calls::read_shared(client, &id, &call.ctx.cancel).await {
             Ok(None) => {
                 tfplugin::log::info("API key is gone from the server; it leaves state", &[("id", &id)]);
                 Value::Null
             }
-            Ok(Some((key, _))) => refreshed(current, &key, now(client)),
+            Ok(Some(key)) => refreshed(current, &key, now(client)),
             Err(e) => {
                 diagnostics.error(format!("Could not read API key {id}"), e.to_string());
                 current
@@ -562,28 +562,14 @@ async fn create(client: &Client, planned: Value, cancel: &CancellationToken) -> 
     state.set("secret", created.value.into());
     state.set("name", name.into());
     state.set("expires_at", Value::opt_string(created.expired_date_time));
-    // The secret is safe in `state` from here on: whatever fails now is reported beside it.
-    match calls::read_one(client, &created.id, cancel).await {
-        Ok(Some((key, _))) => {
-            state.set("expires_at", Value::opt_string(key.expired_date_time.clone()));
-            state.set("created_at", Value::opt_string(key.created_date_time.clone()));
-            state.set("last_used_at", Value::opt_string(key.last_used_date_time.clone()));
-        }
-        Ok(None) => d.error(
-            "API key vanished after creation",
-            format!(
-                "Key {} was created but could not be read back; it stays in state.",
-                created.id
-            ),
-        ),
-        Err(e) => d.error(
-            "Could not read the new API key",
-            format!(
-                "Key {} was created and is in state, but reading it back failed: {e}",
-                created.id
-            ),
-        ),
-    }
+    // The 201 answer is authoritative for id, secret and expiry; a new key has never been used,
+    // and it was created at the API server's "now" (its Date header). Reading it back would cost
+    // one call per key, which batching exists to avoid.
+    state.set(
+        "created_at",
+        Value::string(rotation::format_ts(rotation::unix(client.server_now()))),
+    );
+    state.set("last_used_at", Value::Null);
     for attr in ["created_at", "last_used_at", "expires_at"] {
         if state.get(attr).is_unknown() {
             state.set(attr, Value::Null);

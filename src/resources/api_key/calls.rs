@@ -1,5 +1,6 @@
-//! The API calls the resource makes, one small function each, so that batching of concurrent
-//! creates/deletes and shared list reads can later be swapped in behind the same signatures.
+//! The API calls the resource makes, one small function each. Creates and deletes are coalesced
+//! by the client into batch calls (Terraform runs ten resources at once); refresh reads come from
+//! one shared paged list. `VISIONONE_COALESCE=0` turns both off.
 
 use visionone_client::api::{ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyUpdate};
 use visionone_client::{CancellationToken, Client, ETag, Error};
@@ -7,7 +8,14 @@ use visionone_client::{CancellationToken, Client, ETag, Error};
 /// Create one key. The request gets its own token that nothing cancels: once sent, a create
 /// must come back with its secret, or a key would exist that nobody can use or delete.
 pub async fn create_one(client: &Client, item: &ApiKeyCreate) -> Result<ApiKeyCreated, Error> {
-    client.create_api_key(item, &CancellationToken::new()).await
+    client
+        .create_api_key_coalesced(item.clone(), &CancellationToken::new())
+        .await
+}
+
+/// One key for a refresh, from the shared list snapshot when many keys are being read.
+pub async fn read_shared(client: &Client, id: &str, cancel: &CancellationToken) -> Result<Option<ApiKey>, Error> {
+    client.read_api_key_shared(id, cancel).await
 }
 
 /// One key and its ETag; `None` when it is gone.
@@ -32,10 +40,5 @@ pub async fn update_one(
 
 /// Delete one key; a key already gone counts as deleted.
 pub async fn delete_one(client: &Client, id: &str, cancel: &CancellationToken) -> Result<(), Error> {
-    let mut results = client.delete_api_keys(&[id], cancel).await?;
-    match results.pop() {
-        Some(Err(e)) if !e.is_not_found() => Err(Error::Api(e)),
-        Some(_) => Ok(()),
-        None => Err(Error::Protocol("the delete answer had no entry".into())),
-    }
+    client.delete_api_key_coalesced(id, cancel).await
 }

@@ -38,6 +38,14 @@ pub fn parse_ts(s: &str) -> Option<i64> {
 }
 
 /// Seconds since the epoch of a `SystemTime` (negative before 1970).
+/// An API timestamp (`2026-12-01T10:00:00Z`, second precision) from unix seconds.
+pub fn format_ts(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
 pub fn unix(t: SystemTime) -> i64 {
     OffsetDateTime::from(t).unix_timestamp()
 }
