@@ -114,7 +114,11 @@ pub fn validate(config: &Value) -> Diagnostics {
     }
     if let Some(k) = config.get("api_key").as_str() {
         if k.trim().is_empty() {
-            d.error_at(AttributePath::root("api_key"), "Empty api_key", "`api_key` is set but empty.");
+            d.error_at(
+                AttributePath::root("api_key"),
+                "Empty api_key",
+                "`api_key` is set but empty.",
+            );
         }
     }
     d
@@ -126,7 +130,10 @@ fn check_region(r: &str, d: &mut Diagnostics) {
         d.error_at(
             AttributePath::root("region"),
             "Unknown region",
-            format!("Region {r:?} is not a Vision One region. Use one of: {}.", known.join(", ")),
+            format!(
+                "Region {r:?} is not a Vision One region. Use one of: {}.",
+                known.join(", ")
+            ),
         );
     }
 }
@@ -134,9 +141,9 @@ fn check_region(r: &str, d: &mut Diagnostics) {
 /// A base URL must be https, or http to a loopback host (the emulator).
 pub fn check_url(u: &str) -> Result<String, String> {
     let trimmed = u.trim().trim_end_matches('/');
-    let (scheme, rest) = trimmed
-        .split_once("://")
-        .ok_or_else(|| format!("{u:?} is not a URL: expected https://HOST (for example https://api.xdr.trendmicro.com)."))?;
+    let (scheme, rest) = trimmed.split_once("://").ok_or_else(|| {
+        format!("{u:?} is not a URL: expected https://HOST (for example https://api.xdr.trendmicro.com).")
+    })?;
     let authority = rest.split('/').next().unwrap_or("");
     if authority.is_empty() || authority.contains('@') || authority.contains(char::is_whitespace) {
         return Err(format!("{u:?} has no valid host."));
@@ -186,7 +193,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         }
         let n: f64 = rest[..n_end].parse().map_err(|_| err())?;
         rest = &rest[n_end..];
-        let u_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let u_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let unit = match &rest[..u_end] {
             "ms" => 0.001,
             "s" => 1.0,
@@ -207,7 +216,11 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 pub fn resolve(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Result<Settings, Diagnostics> {
     let mut d = validate(config);
     let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-    let api_key = config.get("api_key").as_str().map(str::to_string).or_else(|| nonempty(env(ENV_API_KEY)));
+    let api_key = config
+        .get("api_key")
+        .as_str()
+        .map(str::to_string)
+        .or_else(|| nonempty(env(ENV_API_KEY)));
     if api_key.is_none() {
         d.error_at(
             AttributePath::root("api_key"),
@@ -258,8 +271,15 @@ mod tests {
 
     fn cfg(pairs: &[(&str, Value)]) -> Value {
         let mut m = Value::object(
-            ["api_key", "region", "regional_fqdn", "request_timeout", "max_retries", "max_requests_per_minute"]
-                .map(|k| (k, Value::Null)),
+            [
+                "api_key",
+                "region",
+                "regional_fqdn",
+                "request_timeout",
+                "max_retries",
+                "max_requests_per_minute",
+            ]
+            .map(|k| (k, Value::Null)),
         );
         for (k, v) in pairs {
             m.set(k, v.clone());
@@ -293,7 +313,10 @@ mod tests {
 
     #[test]
     fn both_region_and_url_conflict() {
-        let d = validate(&cfg(&[("region", "eu".into()), ("regional_fqdn", "https://x.example".into())]));
+        let d = validate(&cfg(&[
+            ("region", "eu".into()),
+            ("regional_fqdn", "https://x.example".into()),
+        ]));
         assert!(d.0.iter().any(|x| x.summary == "Conflicting arguments"));
     }
 
@@ -305,7 +328,10 @@ mod tests {
         assert!(check_url("http://api.example.com").is_err());
         assert!(check_url("ftp://x").is_err());
         assert!(check_url("api.xdr.trendmicro.com").is_err());
-        assert_eq!(check_url("https://api.xdr.trendmicro.com/").unwrap(), "https://api.xdr.trendmicro.com");
+        assert_eq!(
+            check_url("https://api.xdr.trendmicro.com/").unwrap(),
+            "https://api.xdr.trendmicro.com"
+        );
     }
 
     #[test]

@@ -39,7 +39,10 @@ impl Call {
     }
     #[cfg(test)]
     pub fn for_test(client: Option<Client>) -> Self {
-        Call { ctx: Ctx::background(), client }
+        Call {
+            ctx: Ctx::background(),
+            client,
+        }
     }
 }
 
@@ -66,7 +69,12 @@ impl VisionOne {
             resources: resources.iter().map(|(k, r)| (k.to_string(), r.schema())).collect(),
             data_sources: data_sources.iter().map(|(k, d)| (k.to_string(), d.schema())).collect(),
         };
-        VisionOne { schemas, resources, data_sources, client: RwLock::new(None) }
+        VisionOne {
+            schemas,
+            resources,
+            data_sources,
+            client: RwLock::new(None),
+        }
     }
 
     fn call(&self, ctx: Ctx) -> Call {
@@ -75,17 +83,26 @@ impl VisionOne {
     }
 
     fn resource(&self, type_name: &str) -> Result<&dyn Resource, Diagnostics> {
-        self.resources.get(type_name).map(|r| r.as_ref()).ok_or_else(|| unknown_type("resource", type_name))
+        self.resources
+            .get(type_name)
+            .map(|r| r.as_ref())
+            .ok_or_else(|| unknown_type("resource", type_name))
     }
 
     fn data_source(&self, type_name: &str) -> Result<&dyn DataSource, Diagnostics> {
-        self.data_sources.get(type_name).map(|d| d.as_ref()).ok_or_else(|| unknown_type("data source", type_name))
+        self.data_sources
+            .get(type_name)
+            .map(|d| d.as_ref())
+            .ok_or_else(|| unknown_type("data source", type_name))
     }
 }
 
 fn unknown_type(kind: &str, name: &str) -> Diagnostics {
     let mut d = Diagnostics::new();
-    d.error(format!("Unknown {kind} type"), format!("This provider has no {kind} named {name:?}."));
+    d.error(
+        format!("Unknown {kind} type"),
+        format!("This provider has no {kind} named {name:?}."),
+    );
     d
 }
 
@@ -101,7 +118,10 @@ impl tfplugin::Provider for VisionOne {
 
     async fn configure(&self, _ctx: Ctx, terraform_version: String, config: Value) -> Diagnostics {
         if !config.is_wholly_known() {
-            tfplugin::log::debug("provider configuration has unknown values; API calls wait for apply", &[]);
+            tfplugin::log::debug(
+                "provider configuration has unknown values; API calls wait for apply",
+                &[],
+            );
             return Diagnostics::new();
         }
         let settings = match config::resolve(&config, &|k| std::env::var(k).ok()) {
@@ -110,7 +130,10 @@ impl tfplugin::Provider for VisionOne {
         };
         tfplugin::log::info(
             "configuring the visionone provider",
-            &[("base_url", &settings.base_url), ("terraform_version", &terraform_version)],
+            &[
+                ("base_url", &settings.base_url),
+                ("terraform_version", &terraform_version),
+            ],
         );
         match crate::client::build(&settings) {
             Ok(c) => {
@@ -144,7 +167,11 @@ impl tfplugin::Provider for VisionOne {
     async fn read_resource(&self, ctx: Ctx, req: ReadRequest) -> ReadResponse {
         match self.resource(&req.type_name) {
             Ok(r) => r.read(&self.call(ctx), req).await,
-            Err(diagnostics) => ReadResponse { new_state: req.current_state, private: req.private, diagnostics },
+            Err(diagnostics) => ReadResponse {
+                new_state: req.current_state,
+                private: req.private,
+                diagnostics,
+            },
         }
     }
 
@@ -163,21 +190,31 @@ impl tfplugin::Provider for VisionOne {
     async fn apply_resource_change(&self, ctx: Ctx, req: ApplyRequest) -> ApplyResponse {
         match self.resource(&req.type_name) {
             Ok(r) => r.apply(&self.call(ctx), req).await,
-            Err(diagnostics) => ApplyResponse { new_state: req.prior_state, private: vec![], diagnostics },
+            Err(diagnostics) => ApplyResponse {
+                new_state: req.prior_state,
+                private: vec![],
+                diagnostics,
+            },
         }
     }
 
     async fn import_resource_state(&self, ctx: Ctx, type_name: &str, id: &str) -> ImportResponse {
         match self.resource(type_name) {
             Ok(r) => r.import(&self.call(ctx), id).await,
-            Err(diagnostics) => ImportResponse { imported: vec![], diagnostics },
+            Err(diagnostics) => ImportResponse {
+                imported: vec![],
+                diagnostics,
+            },
         }
     }
 
     async fn read_data_source(&self, ctx: Ctx, type_name: &str, config: Value) -> DataSourceResponse {
         match self.data_source(type_name) {
             Ok(d) => d.read(&self.call(ctx), config).await,
-            Err(diagnostics) => DataSourceResponse { state: Value::Null, diagnostics },
+            Err(diagnostics) => DataSourceResponse {
+                state: Value::Null,
+                diagnostics,
+            },
         }
     }
 }

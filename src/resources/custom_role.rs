@@ -162,6 +162,18 @@ impl Resource for CustomRole {
             };
         }
         let planned = planned_state(&req.prior_state, &req.proposed_new_state, &req.config);
+        // Keys and accounts planned after this role (they depend on it) may name it before it exists.
+        if let Some(name) = planned.get("name").as_str() {
+            if req.prior_state.get("name").as_str() != Some(name) {
+                crate::resources::plan::note_planned_role(
+                    name,
+                    crate::resources::plan::PlannedRole {
+                        allow_api_key_assignment: planned.get("allow_api_key_assignment").as_bool(),
+                        allow_user_account_assignment: planned.get("allow_user_account_assignment").as_bool(),
+                    },
+                );
+            }
+        }
         if let Some(client) = call.client_opt() {
             diagnostics.extend(plan_checks(client, &req.prior_state, &planned, &call.ctx.cancel).await);
         }

@@ -49,7 +49,13 @@ impl Resource for UserAccount {
     async fn apply(&self, call: &Call, req: ApplyRequest) -> ApplyResponse {
         let client = match call.client() {
             Ok(c) => c,
-            Err(diagnostics) => return ApplyResponse { new_state: req.prior_state, private: vec![], diagnostics },
+            Err(diagnostics) => {
+                return ApplyResponse {
+                    new_state: req.prior_state,
+                    private: vec![],
+                    diagnostics,
+                }
+            }
         };
         if req.planned_state.is_null() {
             delete(client, call, req.prior_state).await
@@ -112,7 +118,11 @@ fn schema() -> Schema {
                     .computed()
                     .description("`invited` until the invitation is accepted, then `enabled` or `disabled`."),
             )
-            .attr(Attribute::string("created_at").computed().description("When the account was created (RFC 3339)."))
+            .attr(
+                Attribute::string("created_at")
+                    .computed()
+                    .description("When the account was created (RFC 3339)."),
+            )
             .attr(
                 Attribute::string("last_login_at")
                     .computed()
@@ -122,15 +132,22 @@ fn schema() -> Schema {
 }
 
 /// The HCL spelling of an auth type and its API value.
-const AUTH_TYPES: &[(&str, AuthType)] =
-    &[("local", AuthType::Local), ("saml", AuthType::Saml), ("saml_group", AuthType::SamlGroup)];
+const AUTH_TYPES: &[(&str, AuthType)] = &[
+    ("local", AuthType::Local),
+    ("saml", AuthType::Saml),
+    ("saml_group", AuthType::SamlGroup),
+];
 
 fn auth_type_from_hcl(s: &str) -> Option<AuthType> {
     AUTH_TYPES.iter().find(|(n, _)| *n == s).map(|(_, t)| *t)
 }
 
 fn auth_type_to_hcl(t: AuthType) -> &'static str {
-    AUTH_TYPES.iter().find(|(_, x)| *x == t).map(|(n, _)| *n).unwrap_or("local")
+    AUTH_TYPES
+        .iter()
+        .find(|(_, x)| *x == t)
+        .map(|(n, _)| *n)
+        .unwrap_or("local")
 }
 
 /// A description as the API means it: empty and absent are the same.
@@ -153,7 +170,9 @@ fn differs(a: &Value, b: &Value, attr: &str) -> bool {
 /// The state for an account as the API shows it. `prior` keeps the user's spelling where the API
 /// means the same thing (email case, an empty description).
 fn state_from(a: &Account, prior: Option<&Value>) -> Value {
-    let prior_email = prior.and_then(|p| p.get("email").as_str()).filter(|e| e.eq_ignore_ascii_case(&a.email));
+    let prior_email = prior
+        .and_then(|p| p.get("email").as_str())
+        .filter(|e| e.eq_ignore_ascii_case(&a.email));
     let description = match a.description.as_deref().filter(|d| !d.is_empty()) {
         Some(d) => Value::string(d),
         None if prior.is_some_and(|p| p.get("description").as_str() == Some("")) => Value::string(""),
@@ -244,9 +263,17 @@ fn validate(config: &Value) -> Diagnostics {
         }
     }
     if config.get("role").as_str().is_some_and(|r| r.trim().is_empty()) {
-        d.error_at(AttributePath::root("role"), "Empty role", "role must name a role, e.g. \"Auditor\".");
+        d.error_at(
+            AttributePath::root("role"),
+            "Empty role",
+            "role must name a role, e.g. \"Auditor\".",
+        );
     }
-    if config.get("description").as_str().is_some_and(|s| s.chars().count() > MAX_DESCRIPTION) {
+    if config
+        .get("description")
+        .as_str()
+        .is_some_and(|s| s.chars().count() > MAX_DESCRIPTION)
+    {
         d.error_at(
             AttributePath::root("description"),
             "Description too long",
@@ -297,7 +324,10 @@ async fn plan_change(call: &Call, req: PlanRequest) -> PlanResponse {
     let turning_off = planned.get("enabled").as_bool() == Some(false) && prior.get("enabled").as_bool() != Some(false);
 
     if !replacing && (invited || group) {
-        let mut forced: Vec<&str> = ["role", "description"].into_iter().filter(|a| differs(prior, &planned, a)).collect();
+        let mut forced: Vec<&str> = ["role", "description"]
+            .into_iter()
+            .filter(|a| differs(prior, &planned, a))
+            .collect();
         // A disabled SAML group can only be enabled again by inviting it anew.
         if group && planned.get("enabled").as_bool() == Some(true) && differs(prior, &planned, "enabled") {
             forced.push("enabled");
@@ -335,7 +365,10 @@ async fn plan_change(call: &Call, req: PlanRequest) -> PlanResponse {
                  resource to withdraw the invitation, or wait until it is accepted and then set enabled = false.",
             ))
         } else if group {
-            Some(("A SAML group cannot be disabled", "The Vision One API cannot update SAML group accounts."))
+            Some((
+                "A SAML group cannot be disabled",
+                "The Vision One API cannot update SAML group accounts.",
+            ))
         } else {
             None
         };
@@ -371,12 +404,17 @@ async fn plan_change(call: &Call, req: PlanRequest) -> PlanResponse {
     resp
 }
 
-/// The role must exist and allow user accounts; an unknown name gets the closest valid ones.
+/// The role must exist (or be a custom role this plan creates) and allow user accounts; an unknown
+/// name gets the closest valid ones.
 async fn check_role(client: &Client, role: &str, cancel: &CancellationToken) -> Diagnostics {
     let mut d = Diagnostics::new();
     let path = AttributePath::root("role");
-    match client.find_role_by_name(role, cancel).await {
-        Ok(Some(r)) if r.allow_user_account_assignment == Some(false) => d.error_at(
+    let found = match client.find_role_by_name(role, cancel).await {
+        Ok(None) => Ok(plan::planned_role(role).map(|p| p.allow_user_account_assignment)),
+        other => other.map(|r| r.map(|r| r.allow_user_account_assignment)),
+    };
+    match found {
+        Ok(Some(Some(false))) => d.error_at(
             path,
             "Role cannot be given to user accounts",
             format!(
@@ -386,7 +424,10 @@ async fn check_role(client: &Client, role: &str, cancel: &CancellationToken) -> 
         ),
         Ok(Some(_)) => {}
         Ok(None) => {
-            let roles = client.list_roles(&ListQuery::default(), cancel).await.unwrap_or_default();
+            let roles = client
+                .list_roles(&ListQuery::default(), cancel)
+                .await
+                .unwrap_or_default();
             let allowed: Vec<&str> = roles
                 .iter()
                 .filter(|r| r.allow_user_account_assignment != Some(false))
@@ -400,7 +441,11 @@ async fn check_role(client: &Client, role: &str, cancel: &CancellationToken) -> 
             d.error_at(
                 path,
                 "Unknown role",
-                format!("No role named {:?} exists in this tenant.{hint}", truncate(role)),
+                format!(
+                    "No role named {:?} exists in this tenant (names are case-sensitive).{hint} A custom role \
+                     managed in the same configuration should be referenced (role = visionone_custom_role.x.name).",
+                    truncate(role)
+                ),
             );
         }
         Err(e) if e.is_cancelled() => {}
@@ -410,7 +455,12 @@ async fn check_role(client: &Client, role: &str, cancel: &CancellationToken) -> 
 }
 
 fn quoted(names: &[&str]) -> String {
-    names.iter().take(10).map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .take(10)
+        .map(|n| format!("{n:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Up to three names close to `wanted`: same spelling in another case, or a small edit distance.
@@ -421,7 +471,11 @@ fn closest<'a>(wanted: &str, names: &[&'a str]) -> Vec<&'a str> {
         .iter()
         .map(|n| {
             let l = n.to_lowercase();
-            let score = if l == w || l.contains(&w) || (w.len() >= 4 && w.contains(&l)) { 0 } else { levenshtein(&w, &l) };
+            let score = if l == w || l.contains(&w) || (w.len() >= 4 && w.contains(&l)) {
+                0
+            } else {
+                levenshtein(&w, &l)
+            };
             (score, *n)
         })
         .filter(|(s, _)| *s <= limit)
@@ -452,16 +506,28 @@ fn levenshtein(a: &str, b: &str) -> usize {
 fn failed(state: Value, summary: &str, detail: String) -> ApplyResponse {
     let mut diagnostics = Diagnostics::new();
     diagnostics.error(summary, detail);
-    ApplyResponse { new_state: state, private: vec![], diagnostics }
+    ApplyResponse {
+        new_state: state,
+        private: vec![],
+        diagnostics,
+    }
 }
 
 async fn create(client: &Client, call: &Call, planned: Value) -> ApplyResponse {
     let email = planned.get("email").as_str().unwrap_or_default().to_string();
     let Some(auth_type) = planned.get("auth_type").as_str().and_then(auth_type_from_hcl) else {
-        return failed(Value::Null, "Unknown auth_type", "auth_type must be local, saml or saml_group.".into());
+        return failed(
+            Value::Null,
+            "Unknown auth_type",
+            "auth_type must be local, saml or saml_group.".into(),
+        );
     };
     if call.ctx.cancel.is_cancelled() {
-        return failed(Value::Null, "Cancelled", format!("The invitation for {email:?} was not sent."));
+        return failed(
+            Value::Null,
+            "Cancelled",
+            format!("The invitation for {email:?} was not sent."),
+        );
     }
     let body = AccountCreate {
         email: email.clone(),
@@ -475,7 +541,10 @@ async fn create(client: &Client, call: &Call, planned: Value) -> ApplyResponse {
         Ok(id) => id,
         Err(e) => return failed(Value::Null, "Could not invite the user account", e.to_string()),
     };
-    tfplugin::log::info("invited user account", &[("id", &id), ("auth_type", &auth_type.as_str())]);
+    tfplugin::log::info(
+        "invited user account",
+        &[("id", &id), ("auth_type", &auth_type.as_str())],
+    );
     let mut state = planned;
     state.set("id", Value::string(&id));
     let mut diagnostics = Diagnostics::new();
@@ -500,7 +569,11 @@ async fn create(client: &Client, call: &Call, planned: Value) -> ApplyResponse {
             );
         }
     }
-    ApplyResponse { new_state: state, private: vec![], diagnostics }
+    ApplyResponse {
+        new_state: state,
+        private: vec![],
+        diagnostics,
+    }
 }
 
 async fn update(client: &Client, call: &Call, prior: Value, planned: Value) -> ApplyResponse {
@@ -513,13 +586,24 @@ async fn update(client: &Client, call: &Call, prior: Value, planned: Value) -> A
         change.description = Some(planned.get("description").as_str().unwrap_or_default().to_string());
     }
     if differs(&prior, &planned, "enabled") {
-        change.status = planned.get("enabled").as_bool().map(|on| if on { Status::Enabled } else { Status::Disabled });
+        change.status = planned
+            .get("enabled")
+            .as_bool()
+            .map(|on| if on { Status::Enabled } else { Status::Disabled });
     }
     if change == AccountUpdate::default() {
-        return ApplyResponse { new_state: planned, private: vec![], diagnostics: Diagnostics::new() };
+        return ApplyResponse {
+            new_state: planned,
+            private: vec![],
+            diagnostics: Diagnostics::new(),
+        };
     }
     match client.update_account(&id, &change, &call.ctx.cancel).await {
-        Ok(()) => ApplyResponse { new_state: planned, private: vec![], diagnostics: Diagnostics::new() },
+        Ok(()) => ApplyResponse {
+            new_state: planned,
+            private: vec![],
+            diagnostics: Diagnostics::new(),
+        },
         Err(e) if e.is_not_found() => failed(
             prior,
             "The account is no longer under its recorded id",
@@ -552,7 +636,11 @@ async fn delete(client: &Client, call: &Call, prior: Value) -> ApplyResponse {
             }
         }
     }
-    ApplyResponse { new_state: Value::Null, private: vec![], diagnostics: Diagnostics::new() }
+    ApplyResponse {
+        new_state: Value::Null,
+        private: vec![],
+        diagnostics: Diagnostics::new(),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -563,7 +651,13 @@ async fn read(call: &Call, req: ReadRequest) -> ReadResponse {
     let state = req.current_state;
     let client = match call.client() {
         Ok(c) => c,
-        Err(diagnostics) => return ReadResponse { new_state: state, private: req.private, diagnostics },
+        Err(diagnostics) => {
+            return ReadResponse {
+                new_state: state,
+                private: req.private,
+                diagnostics,
+            }
+        }
     };
     let id = state.get("id").as_str().unwrap_or_default();
     let email = state.get("email").as_str().unwrap_or_default();
@@ -574,16 +668,28 @@ async fn read(call: &Call, req: ReadRequest) -> ReadResponse {
                 tfplugin::log::info("user account found under a new id", &[("old_id", &id), ("id", &a.id)]);
             }
             let new_state = state_from(&a, Some(&state));
-            ReadResponse { new_state, private: req.private, diagnostics: Diagnostics::new() }
+            ReadResponse {
+                new_state,
+                private: req.private,
+                diagnostics: Diagnostics::new(),
+            }
         }
         Ok(None) => {
             tfplugin::log::info("user account gone from Vision One", &[("id", &id)]);
-            ReadResponse { new_state: Value::Null, private: req.private, diagnostics: Diagnostics::new() }
+            ReadResponse {
+                new_state: Value::Null,
+                private: req.private,
+                diagnostics: Diagnostics::new(),
+            }
         }
         Err(e) => {
             let mut diagnostics = Diagnostics::new();
             diagnostics.error("Could not read the user account", e.to_string());
-            ReadResponse { new_state: state, private: req.private, diagnostics }
+            ReadResponse {
+                new_state: state,
+                private: req.private,
+                diagnostics,
+            }
         }
     }
 }
@@ -593,7 +699,12 @@ async fn import(call: &Call, arg: &str) -> ImportResponse {
     let mut diagnostics = Diagnostics::new();
     let client = match call.client() {
         Ok(c) => c,
-        Err(diagnostics) => return ImportResponse { imported: vec![], diagnostics },
+        Err(diagnostics) => {
+            return ImportResponse {
+                imported: vec![],
+                diagnostics,
+            }
+        }
     };
     let cancel = &call.ctx.cancel;
     let id = if arg.contains('@') { "" } else { arg };
@@ -611,11 +722,17 @@ async fn import(call: &Call, arg: &str) -> ImportResponse {
                 "User account not found",
                 format!("No account has the id or email {:?}.", truncate(arg)),
             );
-            ImportResponse { imported: vec![], diagnostics }
+            ImportResponse {
+                imported: vec![],
+                diagnostics,
+            }
         }
         Err(e) => {
             diagnostics.error("Could not look up the user account", e.to_string());
-            ImportResponse { imported: vec![], diagnostics }
+            ImportResponse {
+                imported: vec![],
+                diagnostics,
+            }
         }
     }
 }
@@ -685,7 +802,16 @@ mod tests {
         assert_eq!(email_problem("ann@example.com", false), None);
         assert_eq!(email_problem("auditors@idp", true), None);
         assert!(email_problem("auditors@idp", false).is_some());
-        for bad in ["", "ann", "@example.com", "ann@", "a@b@c.com", "a b@example.com", "ann@example.", "ann@.com"] {
+        for bad in [
+            "",
+            "ann",
+            "@example.com",
+            "ann@",
+            "a@b@c.com",
+            "a b@example.com",
+            "ann@example.",
+            "ann@.com",
+        ] {
             assert!(email_problem(bad, false).is_some(), "{bad}");
         }
         assert!(email_problem(&format!("{}@example.com", "a".repeat(250)), false).is_some());

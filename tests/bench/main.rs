@@ -13,7 +13,10 @@ use serde_json::json;
 use std::time::Instant;
 
 fn keys() -> usize {
-    std::env::var("BENCH_KEYS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000)
+    std::env::var("BENCH_KEYS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000)
 }
 
 fn config(n: usize, provider_extra: &str) -> String {
@@ -49,9 +52,30 @@ fn timed(emu: &Emulator, tf: &Tf, args: &[&str]) -> Run {
     let o = tf.run(args);
     let secs = t.elapsed().as_secs_f64();
     let calls = emu.calls();
-    let errors = calls.iter().filter(|c| c["status"].as_u64().is_some_and(|s| s >= 400 || s == 0)).count();
+    if std::env::var_os("BENCH_BREAKDOWN").is_some() {
+        let mut m = std::collections::BTreeMap::<String, usize>::new();
+        for c in &calls {
+            let p = c["path"].as_str().unwrap_or("");
+            let p = if p.starts_with("/v3.0/iam/apiKeys/") && !p.ends_with("/delete") {
+                "/v3.0/iam/apiKeys/{id}"
+            } else {
+                p
+            };
+            *m.entry(format!("{} {} {}", c["method"].as_str().unwrap_or(""), p, c["status"]))
+                .or_default() += 1;
+        }
+        eprintln!("calls for {args:?}: {m:#?}");
+    }
+    let errors = calls
+        .iter()
+        .filter(|c| c["status"].as_u64().is_some_and(|s| s >= 400 || s == 0))
+        .count();
     assert!(o.code == 0 || o.code == 2, "terraform {args:?} failed:\n{}", o.all());
-    Run { secs, calls: calls.len(), errors }
+    Run {
+        secs,
+        calls: calls.len(),
+        errors,
+    }
 }
 
 fn report(metric: &str, mode: &str, r: &Run) {
@@ -59,8 +83,10 @@ fn report(metric: &str, mode: &str, r: &Run) {
 }
 
 fn mode_env(tf: &mut Tf, coalesce: bool, rss_file: &std::path::Path) {
-    tf.env.push(("VISIONONE_COALESCE".into(), if coalesce { "1" } else { "0" }.into()));
-    tf.env.push(("TFPLUGIN_PEAK_RSS_FILE".into(), rss_file.display().to_string()));
+    tf.env
+        .push(("VISIONONE_COALESCE".into(), if coalesce { "1" } else { "0" }.into()));
+    tf.env
+        .push(("TFPLUGIN_PEAK_RSS_FILE".into(), rss_file.display().to_string()));
 }
 
 fn peak_rss_mb(file: &std::path::Path) -> f64 {
@@ -91,7 +117,10 @@ fn apply_plan_destroy_with_latency() {
         let destroy = timed(&emu, &tf, &["destroy", "-auto-approve", "-input=false", "-no-color"]);
         assert_eq!(emu.keys().len(), 0, "destroy left keys behind");
         report("destroy", mode, &destroy);
-        println!("BENCH|peak RSS per provider process (MB)|{mode}|{:.1}|-|-", peak_rss_mb(&rss));
+        println!(
+            "BENCH|peak RSS per provider process (MB)|{mode}|{:.1}|-|-",
+            peak_rss_mb(&rss)
+        );
     }
 }
 

@@ -33,7 +33,12 @@ impl Emulator {
             }))
             .expect("start emulator");
         let url = handle.base_url();
-        Emulator { url, rt, handle: Some(handle), http: reqwest::Client::new() }
+        Emulator {
+            url,
+            rt,
+            handle: Some(handle),
+            http: reqwest::Client::new(),
+        }
     }
 
     fn send(&self, method: &str, path: &str, token: Option<&str>, body: Option<Json>) -> (u16, Json) {
@@ -117,7 +122,10 @@ pub fn terraform_bin() -> PathBuf {
         return PathBuf::from(p);
     }
     let local = Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/bin/terraform");
-    assert!(local.exists(), "Terraform 1.0.3 not found: run `make tools` (or set TERRAFORM)");
+    assert!(
+        local.exists(),
+        "Terraform 1.0.3 not found: run `make tools` (or set TERRAFORM)"
+    );
     local
 }
 
@@ -180,7 +188,10 @@ impl Tf {
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(terraform_bin());
-        c.args(args).current_dir(self.dir.path()).env_remove("TF_LOG").env_remove("TF_CLI_ARGS");
+        c.args(args)
+            .current_dir(self.dir.path())
+            .env_remove("TF_LOG")
+            .env_remove("TF_CLI_ARGS");
         for (k, v) in &self.env {
             c.env(k, v);
         }
@@ -195,7 +206,13 @@ impl Tf {
     /// Run and require success.
     pub fn ok(&self, args: &[&str]) -> Out {
         let o = self.run(args);
-        assert!(o.code == 0, "terraform {args:?} failed ({}):\n{}\n{}", o.code, o.stdout, o.stderr);
+        assert!(
+            o.code == 0,
+            "terraform {args:?} failed ({}):\n{}\n{}",
+            o.code,
+            o.stdout,
+            o.stderr
+        );
         o
     }
 

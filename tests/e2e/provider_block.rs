@@ -15,7 +15,12 @@ fn schema_is_served_to_terraform() {
     assert_eq!(attrs["api_key"]["sensitive"], true, "{attrs}");
     assert_eq!(attrs["region"]["optional"], true);
     assert_eq!(attrs["region"]["description_kind"], "markdown");
-    for a in ["regional_fqdn", "request_timeout", "max_retries", "max_requests_per_minute"] {
+    for a in [
+        "regional_fqdn",
+        "request_timeout",
+        "max_retries",
+        "max_requests_per_minute",
+    ] {
         assert!(attrs[a].is_object(), "missing {a}");
     }
 }
@@ -44,7 +49,10 @@ fn bad_provider(block: &str, expect_attr: &str, expect_text: &str) {
     assert_eq!(o.code, 1, "expected failure:\n{}", o.all());
     let all = o.all();
     assert!(all.contains(expect_text), "expected {expect_text:?} in:\n{all}");
-    assert!(all.contains(expect_attr), "expected attribute {expect_attr:?} named in:\n{all}");
+    assert!(
+        all.contains(expect_attr),
+        "expected attribute {expect_attr:?} named in:\n{all}"
+    );
 }
 
 #[test]
@@ -54,12 +62,20 @@ fn unknown_region_is_rejected() {
 
 #[test]
 fn region_and_url_conflict() {
-    bad_provider("region = \"eu\"\nregional_fqdn = \"https://api.eu.xdr.trendmicro.com\"", "regional_fqdn", "Conflicting");
+    bad_provider(
+        "region = \"eu\"\nregional_fqdn = \"https://api.eu.xdr.trendmicro.com\"",
+        "regional_fqdn",
+        "Conflicting",
+    );
 }
 
 #[test]
 fn plain_http_to_remote_host_is_rejected() {
-    bad_provider("regional_fqdn = \"http://api.example.com\"", "regional_fqdn", "loopback");
+    bad_provider(
+        "regional_fqdn = \"http://api.example.com\"",
+        "regional_fqdn",
+        "loopback",
+    );
 }
 
 #[test]

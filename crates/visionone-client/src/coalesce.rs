@@ -1,6 +1,7 @@
 //! Gathering concurrent calls into one batch: the first caller opens a batch and starts a timer;
-//! callers arriving within the window join it; the batch goes out when the window ends or it is
-//! full. The batch always runs to completion in its own task, so a caller that goes away cannot
+//! the batch goes out once no new caller has joined for one window (Terraform starts its
+//! concurrent operations a few milliseconds apart), at the latest after `MAX_WINDOWS` windows, or
+//! at once when it is full. The batch always runs to completion in its own task, so a caller that goes away cannot
 //! cut a request in half; what happens to an answer nobody waits for is up to the flush function.
 
 use std::future::Future;
@@ -13,6 +14,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::shared::lock;
 use crate::{Client, Error};
+
+/// The longest a batch stays open, in windows, however steadily callers keep joining.
+const MAX_WINDOWS: u32 = 8;
 
 pub(crate) type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
@@ -34,6 +38,8 @@ pub(crate) struct Batcher<I, R> {
 
 struct Open<I, R> {
     generation: u64,
+    /// When the last caller joined: the batch waits for a quiet window after it.
+    last_join: tokio::time::Instant,
     next_ticket: u64,
     entries: Vec<Entry<I, R>>,
 }
@@ -43,6 +49,7 @@ impl<I, R> Default for Batcher<I, R> {
         Batcher {
             open: Mutex::new(Open {
                 generation: 0,
+                last_join: tokio::time::Instant::now(),
                 next_ticket: 0,
                 entries: Vec::new(),
             }),
@@ -74,6 +81,7 @@ impl<I: Send + 'static, R: Send + 'static> Batcher<I, R> {
             let ticket = open.next_ticket;
             open.next_ticket += 1;
             open.entries.push(Entry { ticket, item, reply });
+            open.last_join = tokio::time::Instant::now();
             if open.entries.len() >= max_batch.max(1) {
                 let batch = take(&mut open);
                 tokio::spawn(flush(client.clone(), batch));
@@ -100,15 +108,22 @@ impl<I: Send + 'static, R: Send + 'static> Batcher<I, R> {
         }
     }
 
-    /// Send the batch `generation` when its window ends, unless it was sent (full) or emptied.
+    /// Send the batch `generation` after a quiet window (or the longest wait), unless it was sent
+    /// (full) or emptied meanwhile.
     async fn timer(self: Arc<Self>, client: Client, generation: u64, window: Duration, flush: Flush<I, R>) {
-        tokio::time::sleep(window).await;
-        let batch = {
+        let deadline = tokio::time::Instant::now() + window * MAX_WINDOWS;
+        let mut wake = tokio::time::Instant::now() + window;
+        let batch = loop {
+            tokio::time::sleep_until(wake.min(deadline)).await;
             let mut open = lock(&self.open);
             if open.generation != generation || open.entries.is_empty() {
                 return;
             }
-            take(&mut open)
+            let quiet_until = open.last_join + window;
+            if quiet_until <= tokio::time::Instant::now() || tokio::time::Instant::now() >= deadline {
+                break take(&mut open);
+            }
+            wake = quiet_until;
         };
         flush(client, batch).await;
     }

@@ -14,6 +14,8 @@ use crate::Client;
 
 /// The environment variable that turns batching and shared reads off (`0`, `false`, `off`, `no`).
 pub const COALESCE_ENV: &str = "VISIONONE_COALESCE";
+/// Overrides the batching window, in milliseconds (for tuning and benchmarks).
+pub const COALESCE_WINDOW_ENV: &str = "VISIONONE_COALESCE_WINDOW_MS";
 
 /// How a client batches key creates/deletes and serves reads from shared list snapshots.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +38,7 @@ impl Default for CoalesceSettings {
     fn default() -> Self {
         CoalesceSettings {
             enabled: true,
-            window: Duration::from_millis(15),
+            window: Duration::from_millis(30),
             max_batch: MAX_BATCH,
             few_reads: 3,
             single_get_budget: 8,
@@ -49,10 +51,17 @@ impl CoalesceSettings {
     /// The defaults, with `enabled` from `VISIONONE_COALESCE` (on unless it says 0/false/off/no).
     pub fn from_env() -> Self {
         let enabled = std::env::var(COALESCE_ENV).map_or(true, |v| env_enables(&v));
-        CoalesceSettings {
+        let mut s = CoalesceSettings {
             enabled,
             ..CoalesceSettings::default()
+        };
+        if let Some(ms) = std::env::var(COALESCE_WINDOW_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        {
+            s.window = Duration::from_millis(ms.clamp(1, 1000));
         }
+        s
     }
 }
 

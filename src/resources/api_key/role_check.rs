@@ -36,7 +36,7 @@ pub async fn check(client: &Client, role: &str, cancel: &CancellationToken) -> D
     let cached = cache().lock().ok().and_then(|c| c.get(&key).cloned());
     let found = match cached {
         Some(r) => Some(r),
-        None => match client.find_role_by_name(role, cancel).await {
+        None => match client.find_role_by_name_cached(role, cancel).await {
             Ok(Some(r)) => {
                 if let Ok(mut c) = cache().lock() {
                     c.insert(key, r.clone());
@@ -64,6 +64,14 @@ pub async fn check(client: &Client, role: &str, cancel: &CancellationToken) -> D
             ),
         ),
         Some(_) => {}
+        // A custom role planned earlier in this run (the key depends on it) is created first.
+        None if crate::resources::plan::planned_role(role)
+            .is_some_and(|p| p.allow_api_key_assignment != Some(false)) => {}
+        None if crate::resources::plan::planned_role(role).is_some() => d.error_at(
+            AttributePath::root("role"),
+            "Role does not allow API keys",
+            format!("The custom role {role:?} in this configuration has allow_api_key_assignment = false."),
+        ),
         None => {
             let names = suggestions(client, cancel).await;
             d.error_at(
