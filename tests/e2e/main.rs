@@ -5,6 +5,7 @@
 
 mod api_key;
 mod custom_role;
+mod examples;
 mod harness;
 mod provider_block;
 mod user_account;
