@@ -231,7 +231,7 @@ impl Resource for CustomRole {
                 }
             }
         };
-        let new_state = match Observed::fetch(client, &id, &call.ctx.cancel).await {
+        let new_state = match Observed::fetch_shared(client, &id, &call.ctx.cancel).await {
             Ok(Some(obs)) => obs.resource_state(&current),
             Ok(None) => {
                 tfplugin::log::info(

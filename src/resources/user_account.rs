@@ -200,8 +200,36 @@ async fn locate(
     auth_type: Option<AuthType>,
     cancel: &CancellationToken,
 ) -> Result<Option<Account>, Error> {
+    locate_with(client, id, email, auth_type, false, cancel).await
+}
+
+/// `locate` for a refresh: the id is looked up in the shared list snapshot, so many accounts
+/// being read cost one paged list instead of a GET each.
+async fn locate_shared(
+    client: &Client,
+    id: &str,
+    email: &str,
+    auth_type: Option<AuthType>,
+    cancel: &CancellationToken,
+) -> Result<Option<Account>, Error> {
+    locate_with(client, id, email, auth_type, true, cancel).await
+}
+
+async fn locate_with(
+    client: &Client,
+    id: &str,
+    email: &str,
+    auth_type: Option<AuthType>,
+    shared: bool,
+    cancel: &CancellationToken,
+) -> Result<Option<Account>, Error> {
     if !id.is_empty() {
-        if let Some(a) = client.get_account(id, cancel).await? {
+        let found = if shared {
+            client.read_account_shared(id, cancel).await?
+        } else {
+            client.get_account(id, cancel).await?
+        };
+        if let Some(a) = found {
             return Ok(Some(a));
         }
     }
@@ -662,7 +690,7 @@ async fn read(call: &Call, req: ReadRequest) -> ReadResponse {
     let id = state.get("id").as_str().unwrap_or_default();
     let email = state.get("email").as_str().unwrap_or_default();
     let auth_type = state.get("auth_type").as_str().and_then(auth_type_from_hcl);
-    match locate(client, id, email, auth_type, &call.ctx.cancel).await {
+    match locate_shared(client, id, email, auth_type, &call.ctx.cancel).await {
         Ok(Some(a)) => {
             if a.id != id {
                 tfplugin::log::info("user account found under a new id", &[("old_id", &id), ("id", &a.id)]);

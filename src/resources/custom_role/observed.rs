@@ -20,6 +20,19 @@ impl Observed {
         Observed::complete(client, role, etag, cancel).await
     }
 
+    /// For a refresh: the role from the shared list snapshot (one list serves every role being
+    /// read), then its permissions. No ETag: updates fetch their own.
+    pub async fn fetch_shared(
+        client: &Client,
+        id: &str,
+        cancel: &CancellationToken,
+    ) -> Result<Option<Observed>, Error> {
+        let Some(role) = client.read_role_shared(id, cancel).await? else {
+            return Ok(None);
+        };
+        Observed::complete(client, role, None, cancel).await
+    }
+
     /// Adds the permissions to a role already read (a tenant may inline them, saving a call).
     pub async fn complete(
         client: &Client,
