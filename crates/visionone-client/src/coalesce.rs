@@ -1,7 +1,8 @@
-//! Gathering concurrent calls into one batch: the first caller opens a batch and starts a timer;
-//! the batch goes out once no new caller has joined for one window (Terraform starts its
-//! concurrent operations a few milliseconds apart), at the latest after `MAX_WINDOWS` windows, or
-//! at once when it is full. The batch always runs to completion in its own task, so a caller that goes away cannot
+//! Gathering concurrent calls into one batch: the first caller opens a batch and starts a timer.
+//! The batch goes out at once when it is full, or when it holds as many callers as have ever been
+//! inside the batcher at the same time (the caller's concurrency — Terraform's parallelism —
+//! learned as it goes: nobody else can be coming); otherwise once no new caller has joined for one
+//! window, and at the latest after `MAX_WINDOWS` windows. The batch always runs to completion in its own task, so a caller that goes away cannot
 //! cut a request in half; what happens to an answer nobody waits for is up to the flush function.
 
 use std::future::Future;
@@ -16,7 +17,7 @@ use crate::shared::lock;
 use crate::{Client, Error};
 
 /// The longest a batch stays open, in windows, however steadily callers keep joining.
-const MAX_WINDOWS: u32 = 8;
+const MAX_WINDOWS: u32 = 10;
 
 pub(crate) type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
@@ -38,6 +39,12 @@ pub(crate) struct Batcher<I, R> {
 
 struct Open<I, R> {
     generation: u64,
+    /// Callers inside `submit` now (waiting in the open batch or in one on its way).
+    active: usize,
+    /// The most callers ever inside `submit` at once.
+    peak: usize,
+    /// `peak` when the open batch got its first entry: the batch is sent once it holds that many.
+    target: usize,
     /// When the last caller joined: the batch waits for a quiet window after it.
     last_join: tokio::time::Instant,
     next_ticket: u64,
@@ -49,6 +56,9 @@ impl<I, R> Default for Batcher<I, R> {
         Batcher {
             open: Mutex::new(Open {
                 generation: 0,
+                active: 0,
+                peak: 0,
+                target: 0,
                 last_join: tokio::time::Instant::now(),
                 next_ticket: 0,
                 entries: Vec::new(),
@@ -82,7 +92,14 @@ impl<I: Send + 'static, R: Send + 'static> Batcher<I, R> {
             open.next_ticket += 1;
             open.entries.push(Entry { ticket, item, reply });
             open.last_join = tokio::time::Instant::now();
-            if open.entries.len() >= max_batch.max(1) {
+            open.active += 1;
+            if open.entries.len() == 1 {
+                open.target = open.peak;
+            }
+            open.peak = open.peak.max(open.active);
+            // Full, or as many callers as this batcher has known at once: nobody else is coming.
+            let everyone = open.target >= 2 && open.entries.len() >= open.target;
+            if open.entries.len() >= max_batch.max(1) || everyone {
                 let batch = take(&mut open);
                 tokio::spawn(flush(client.clone(), batch));
             } else if open.entries.len() == 1 {
@@ -92,6 +109,7 @@ impl<I: Send + 'static, R: Send + 'static> Batcher<I, R> {
         };
         // A future dropped while its item still waits takes the item out: nothing is sent for it.
         let _withdraw_on_drop = WithdrawOnDrop { batcher: self, ticket };
+        let _active = Active { batcher: self };
         tokio::select! {
             biased;
             outcome = &mut rx => outcome.unwrap_or_else(|_| Err(lost())),
@@ -141,6 +159,18 @@ impl<I, R> Batcher<I, R> {
             open.generation += 1;
         }
         true
+    }
+}
+
+/// Counts a caller out of `active` when its `submit` ends, however it ends.
+struct Active<'a, I, R> {
+    batcher: &'a Batcher<I, R>,
+}
+
+impl<I, R> Drop for Active<'_, I, R> {
+    fn drop(&mut self) {
+        let mut open = lock(&self.batcher.open);
+        open.active = open.active.saturating_sub(1);
     }
 }
 
