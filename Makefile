@@ -42,3 +42,12 @@ clean-tools:
 ## bench: start-up, RSS, and 1000-key apply/plan/destroy with coalescing on and off (prints one table)
 bench: tools
 	scripts/bench.sh
+
+## reliability: chaos, interrupt, drift, bad input, secrets and transport suites (tests/reliability),
+## printed as one table of figures (scripts/reliability.sh)
+reliability: tools build
+	TERRAFORM=$(TERRAFORM_BIN) scripts/reliability.sh
+
+## fuzz: every cargo-fuzz target in fuzz/ for FUZZ_SECONDS (default 60) each (scripts/fuzz.sh)
+fuzz:
+	scripts/fuzz.sh

@@ -195,6 +195,7 @@ impl pb::provider_server::Provider for ProviderService {
         if let Some(schema) = self.resource_schema(&req.type_name, &mut diags) {
             let ty = schema.block.value_type();
             if let Some(config) = decode_into(req.config.as_ref(), &ty, "resource configuration", &mut diags) {
+                computed_only_unset(&schema.block, &config, &mut diags);
                 let (p, ctx, name) = (self.provider.clone(), self.ctx(), req.type_name);
                 match guarded(async move { p.validate_resource_config(ctx, &name, config).await }).await {
                     Ok(d) | Err(d) => diags.extend(d),
@@ -215,6 +216,7 @@ impl pb::provider_server::Provider for ProviderService {
         if let Some(schema) = self.data_source_schema(&req.type_name, &mut diags) {
             let ty = schema.block.value_type();
             if let Some(config) = decode_into(req.config.as_ref(), &ty, "data source configuration", &mut diags) {
+                computed_only_unset(&schema.block, &config, &mut diags);
                 let (p, ctx, name) = (self.provider.clone(), self.ctx(), req.type_name);
                 match guarded(async move { p.validate_data_source_config(ctx, &name, config).await }).await {
                     Ok(d) | Err(d) => diags.extend(d),
@@ -450,5 +452,22 @@ impl pb::provider_server::Provider for ProviderService {
         crate::log::debug("StopProvider: cancelling in-flight operations", &[]);
         self.stop();
         Ok(Response::new(pb::stop_provider::Response { error: String::new() }))
+    }
+}
+
+/// Terraform 1.0 lets a configuration set an attribute that is only computed, and then fails the
+/// plan with "Provider produced invalid plan". Say so at the attribute instead, for every resource.
+fn computed_only_unset(block: &crate::schema::Block, config: &crate::Value, diags: &mut Diagnostics) {
+    for a in &block.attributes {
+        if a.computed && !a.optional && !a.required && !config.get(&a.name).is_null() {
+            diags.error_at(
+                crate::AttributePath::root(&a.name),
+                "Value for unconfigurable attribute",
+                format!(
+                    "`{}` is set by the provider and cannot be configured; remove it.",
+                    a.name
+                ),
+            );
+        }
     }
 }

@@ -131,9 +131,8 @@ pub fn filter_header(headers: &HeaderMap, fields: &[&str], max_len: usize) -> Re
     let Some(raw) = headers.get("TMV1-Filter") else {
         return Ok(None);
     };
-    let text = raw
-        .to_str()
-        .map_err(|_| ApiError::invalid("TMV1-Filter must be visible ASCII text"))?;
+    // Names and emails may be non-ASCII: the header carries the filter as UTF-8.
+    let text = std::str::from_utf8(raw.as_bytes()).map_err(|_| ApiError::invalid("TMV1-Filter must be UTF-8 text"))?;
     if text.trim().is_empty() {
         return Ok(None);
     }

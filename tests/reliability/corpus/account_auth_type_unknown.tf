@@ -1,0 +1,6 @@
+# expect: auth_type
+resource "visionone_user_account" "u" {
+  email = "jane@example.com"
+  auth_type = "ldap"
+  role = "Auditor"
+}

@@ -1,0 +1,6 @@
+# expect: role
+resource "visionone_user_account" "u" {
+  email = "jane@example.com"
+  auth_type = "local"
+  role = " "
+}

@@ -1,0 +1,4 @@
+# expect: status
+data "visionone_api_keys" "k" {
+  status = "expired"
+}

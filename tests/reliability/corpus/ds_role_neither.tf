@@ -1,0 +1,3 @@
+# expect: name
+data "visionone_role" "r" {
+}

@@ -1,0 +1,6 @@
+# expect: expiration
+resource "visionone_api_key" "k" {
+  name = "ci"
+  role = "SIEM"
+  expiration = "NEVER"
+}

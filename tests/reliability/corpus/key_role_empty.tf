@@ -1,0 +1,5 @@
+# expect: role
+resource "visionone_api_key" "k" {
+  name = "ci"
+  role = ""
+}

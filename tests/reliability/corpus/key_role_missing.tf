@@ -1,0 +1,4 @@
+# expect: role
+resource "visionone_api_key" "k" {
+  name = "ci"
+}

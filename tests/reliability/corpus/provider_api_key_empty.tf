@@ -1,0 +1,5 @@
+# expect: api_key
+provider "visionone" {
+  api_key = ""
+}
+data "visionone_permission_keys" "all" {}

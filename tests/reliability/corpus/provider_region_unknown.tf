@@ -1,0 +1,5 @@
+# expect: region
+provider "visionone" {
+  region = "mars"
+}
+data "visionone_permission_keys" "all" {}

@@ -1,0 +1,4 @@
+# expect: name
+resource "visionone_custom_role" "r" {
+  description = "no name"
+}

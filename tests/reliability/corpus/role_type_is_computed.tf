@@ -1,0 +1,5 @@
+# expect: type
+resource "visionone_custom_role" "r" {
+  name = "ops"
+  type = "predefined"
+}

@@ -1,0 +1,16 @@
+//! Reliability and security suites (issue 7): real Terraform and the emulator, each suite
+//! printing one `RELIABILITY|...` line of figures that `scripts/reliability.sh` gathers into a
+//! table. The fast suites run in `make test`; the heavy ones are `#[ignore]`d and run by
+//! `make reliability` (`--include-ignored`).
+
+#[path = "../e2e/harness.rs"]
+mod harness;
+
+mod bad_input;
+mod chaos;
+mod drift;
+mod interrupt;
+mod report;
+mod secrets;
+mod support;
+mod transport;
