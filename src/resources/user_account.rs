@@ -49,13 +49,7 @@ impl Resource for UserAccount {
     async fn apply(&self, call: &Call, req: ApplyRequest) -> ApplyResponse {
         let client = match call.client() {
             Ok(c) => c,
-            Err(diagnostics) => {
-                return ApplyResponse {
-                    new_state: req.prior_state,
-                    private: vec![],
-                    diagnostics,
-                }
-            }
+            Err(diagnostics) => return ApplyResponse::unchanged(req.prior_state, diagnostics),
         };
         if req.planned_state.is_null() {
             delete(client, call, req.prior_state).await

@@ -84,6 +84,17 @@ pub struct ApplyResponse {
     pub diagnostics: Diagnostics,
 }
 
+impl ApplyResponse {
+    /// Nothing was done: the prior state stands, with why.
+    pub fn unchanged(prior_state: Value, diagnostics: Diagnostics) -> Self {
+        ApplyResponse {
+            new_state: prior_state,
+            private: vec![],
+            diagnostics,
+        }
+    }
+}
+
 pub struct ImportedResource {
     pub type_name: String,
     pub state: Value,
