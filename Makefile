@@ -13,6 +13,8 @@ demo: tools build
 ## test: every test — unit, emulator contract, client, and end-to-end with real Terraform 1.0.3
 test: tools build
 	TERRAFORM=$(TERRAFORM_BIN) TFPLUGIN_TERRAFORM=$(TERRAFORM_BIN) $(CARGO) test --workspace --no-fail-fast
+	# Every input fuzzing ever crashed on (fuzz/regressions) and the seeds, as plain tests on stable.
+	$(CARGO) test --manifest-path fuzz/Cargo.toml --target-dir $(CURDIR)/target
 
 ## tools: Terraform 1.0.3 from PyPI into .tools/ (no-op when present)
 tools:

@@ -4,7 +4,8 @@
 #
 # Only stable Rust is needed: RUSTC_BOOTSTRAP=1 lets cargo-fuzz pass its nightly-only flags
 # (-Zsanitizer=address, sancov). Installs cargo-fuzz from crates.io when it is missing.
-# Before fuzzing, the seeds and saved regressions run through the same checks as unit tests.
+# Before fuzzing, the seeds and saved regressions run through the same checks as unit tests
+# (`cargo test --manifest-path fuzz/Cargo.toml`); a crash found here goes to fuzz/regressions/.
 #
 #   FUZZ_SECONDS=10 scripts/fuzz.sh                 # all targets, 10 s each
 #   FUZZ_SECONDS=300 scripts/fuzz.sh msgpack_value  # one target
@@ -25,9 +26,10 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 
 echo "== unit checks over seeds and regressions" >&2
+# A failing regression is an open crash: reported at the end, fuzzing still runs.
+unit="passed"
 if ! cargo test --quiet --manifest-path "$FUZZ_DIR/Cargo.toml" --lib >&2; then
-  echo "seed/regression checks failed" >&2
-  exit 1
+  unit="FAILED (a saved crash input still fails: see fuzz/regressions and fuzz/src/tests.rs)"
 fi
 
 echo "== building fuzz targets" >&2
@@ -68,4 +70,5 @@ done
 printf '%-18s %9s %12s %8s  %s\n' target time runs crashes input
 for r in "${rows[@]}"; do echo "$r"; done
 echo "total crashes: $total_crashes"
-[ "$total_crashes" -eq 0 ]
+echo "unit checks over seeds and regressions: $unit"
+[ "$total_crashes" -eq 0 ] && [ "$unit" = "passed" ]

@@ -96,3 +96,20 @@ fn secrets_never_reach_debug() {
     assert!(!format!("{created:?}").contains("very-secret-value-0001"));
     api_responses(br#"[{"status":201,"body":{"id":"k","value":"very-secret-value-0001"}}]"#);
 }
+
+/// Found by fuzzing `json_state` (regressions/json_state/number_beyond_f64_range): a number
+/// beyond f64's range arrives in state as a string, decodes to `Number::Big`, and is written
+/// back as a bare JSON literal that serde_json (without `arbitrary_precision`) refuses, so state
+/// the provider wrote cannot be read again. Open in crates/tfplugin/src/value/json.rs.
+#[test]
+fn json_number_beyond_f64_round_trips() {
+    let ty = Type::Number;
+    let v = json::decode(br#""1e400""#, &ty).expect("decodes from a string");
+    let written = json::encode(&v, &ty).expect("encodes");
+    let back = json::decode(&written, &ty);
+    assert!(
+        back.is_ok(),
+        "{v:?} was written as {} and does not decode: {back:?}",
+        String::from_utf8_lossy(&written)
+    );
+}

@@ -162,7 +162,13 @@ fn write_value(v: &Value, ty: &Type, out: &mut String, depth: usize) -> Res<()> 
         (Value::Number(n), Type::Number) => {
             let text = number::json_text(n)
                 .ok_or_else(|| Fail::new("NaN, infinities and non-decimal text cannot be written as JSON"))?;
-            out.push_str(&text);
+            // A literal beyond f64's range cannot be read back by serde_json (nor by this decoder);
+            // cty accepts a number written as a string, so such a number is written as one.
+            if matches!(n, super::Number::Big(_)) && !text.parse::<f64>().is_ok_and(f64::is_finite) {
+                type_json::write_json_string(&text, out);
+            } else {
+                out.push_str(&text);
+            }
         }
         (Value::String(s), Type::String) => type_json::write_json_string(s, out),
         (Value::List(items) | Value::Set(items) | Value::Tuple(items), Type::List(t) | Type::Set(t)) => {
