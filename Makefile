@@ -14,7 +14,7 @@ demo: tools build
 test: tools build
 	TERRAFORM=$(TERRAFORM_BIN) TFPLUGIN_TERRAFORM=$(TERRAFORM_BIN) $(CARGO) test --workspace --no-fail-fast
 	# Every input fuzzing ever crashed on (fuzz/regressions) and the seeds, as plain tests on stable.
-	$(CARGO) test --manifest-path fuzz/Cargo.toml --target-dir $(CURDIR)/target
+	$(CARGO) test --manifest-path fuzz/Cargo.toml --target-dir $(CURDIR)/target --lib
 
 ## tools: Terraform 1.0.3 from PyPI into .tools/ (no-op when present)
 tools:
