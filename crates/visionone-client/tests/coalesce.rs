@@ -3,110 +3,19 @@
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::json;
 use visionone_api::{AccountCreate, ApiKeyCreate, ApiKeyUpdate, AuthType, RoleCreate};
-use visionone_client::{CancellationToken, Client, ClientConfig, CoalesceSettings, Error, ObjectKind};
+use visionone_client::{CancellationToken, Client, CoalesceSettings, Error, ObjectKind};
 
-const ADMIN: &str = "t";
-
-struct Emu {
-    handle: Option<visionone_emulator::Handle>,
-    url: String,
-    http: reqwest::Client,
-}
+mod common;
+use common::Emu;
 
 impl Emu {
-    async fn start() -> Emu {
-        let handle = visionone_emulator::start(visionone_emulator::Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            admin_token: ADMIN.into(),
-            state_file: None,
-        })
-        .await
-        .expect("emulator starts");
-        let url = handle.base_url();
-        Emu {
-            handle: Some(handle),
-            url,
-            http: reqwest::Client::new(),
-        }
-    }
-
-    fn client_with(&self, tweak: impl FnOnce(&mut ClientConfig)) -> Client {
-        let mut cfg = ClientConfig::new(self.url.clone(), ADMIN);
-        cfg.request_timeout = Duration::from_secs(20);
-        tweak(&mut cfg);
-        Client::new(cfg).unwrap()
-    }
-
     /// A client with coalescing on whatever the environment says.
     fn client(&self) -> Client {
         let c = self.client_with(|_| {});
         c.set_coalesce_settings(CoalesceSettings::default());
         c
-    }
-
-    async fn control(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut rb = self.http.request(method, format!("{}/_emulator/{path}", self.url));
-        if let Some(b) = body {
-            rb = rb.json(&b);
-        }
-        let resp = rb.send().await.unwrap();
-        assert!(resp.status().is_success(), "control {path}: {}", resp.status());
-        let text = resp.text().await.unwrap();
-        if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap()
-        }
-    }
-
-    /// The call log as (method, path, status).
-    async fn calls(&self) -> Vec<(String, String, u64)> {
-        let v = self.control(reqwest::Method::GET, "calls", None).await;
-        v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| {
-                (
-                    c["method"].as_str().unwrap().to_owned(),
-                    c["path"].as_str().unwrap().to_owned(),
-                    c["status"].as_u64().unwrap_or(0),
-                )
-            })
-            .collect()
-    }
-
-    async fn count(&self, method: &str, path: &str) -> usize {
-        self.calls()
-            .await
-            .iter()
-            .filter(|(m, p, _)| m == method && p == path)
-            .count()
-    }
-
-    async fn clear_calls(&self) {
-        self.control(reqwest::Method::DELETE, "calls", None).await;
-    }
-
-    /// Names of every key on the server (the control surface sees everything).
-    async fn key_names(&self) -> Vec<String> {
-        let v = self.control(reqwest::Method::GET, "keys", None).await;
-        v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|k| k["name"].as_str().unwrap().to_owned())
-            .collect()
-    }
-}
-
-impl Drop for Emu {
-    fn drop(&mut self) {
-        if let Some(h) = self.handle.take() {
-            tokio::spawn(h.shutdown());
-        }
     }
 }
 

@@ -8,104 +8,14 @@ use visionone_api::filter::Filter;
 use visionone_api::{
     AccountCreate, AccountStatus, AccountUpdate, ApiKeyCreate, ApiKeyUpdate, AuthType, RoleCreate, RoleUpdate, Status,
 };
-use visionone_client::{CancellationToken, Client, ClientConfig, Error, ListQuery};
+use visionone_client::{CancellationToken, Client, Error, ListQuery};
 
-const ADMIN: &str = "t";
-
-struct Emu {
-    handle: Option<visionone_emulator::Handle>,
-    url: String,
-    http: reqwest::Client,
-}
+mod common;
+use common::Emu;
 
 impl Emu {
-    async fn start() -> Emu {
-        let handle = visionone_emulator::start(visionone_emulator::Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            admin_token: ADMIN.into(),
-            state_file: None,
-        })
-        .await
-        .expect("emulator starts");
-        let url = handle.base_url();
-        Emu {
-            handle: Some(handle),
-            url,
-            http: reqwest::Client::new(),
-        }
-    }
-
     fn client(&self) -> Client {
         self.client_with(|_| {})
-    }
-
-    fn client_with(&self, tweak: impl FnOnce(&mut ClientConfig)) -> Client {
-        let mut cfg = ClientConfig::new(self.url.clone(), ADMIN);
-        cfg.request_timeout = Duration::from_secs(20);
-        cfg.max_retries = 4;
-        tweak(&mut cfg);
-        Client::new(cfg).unwrap()
-    }
-
-    async fn control(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut rb = self.http.request(method, format!("{}/_emulator/{path}", self.url));
-        if let Some(b) = body {
-            rb = rb.json(&b);
-        }
-        let resp = rb.send().await.unwrap();
-        assert!(resp.status().is_success(), "control {path}: {}", resp.status());
-        let text = resp.text().await.unwrap();
-        if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap()
-        }
-    }
-
-    async fn fault(&self, spec: Value) {
-        self.control(reqwest::Method::POST, "faults", Some(spec)).await;
-    }
-
-    /// The call log as (method, path, status).
-    async fn calls(&self) -> Vec<(String, String, u64)> {
-        let v = self.control(reqwest::Method::GET, "calls", None).await;
-        v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| {
-                (
-                    c["method"].as_str().unwrap().to_owned(),
-                    c["path"].as_str().unwrap().to_owned(),
-                    c["status"].as_u64().unwrap_or(0),
-                )
-            })
-            .collect()
-    }
-
-    async fn clear_calls(&self) {
-        self.control(reqwest::Method::DELETE, "calls", None).await;
-    }
-
-    /// Every key on the server with this name (from the control surface, which sees everything).
-    async fn keys_named(&self, name: &str) -> Vec<Value> {
-        let v = self.control(reqwest::Method::GET, "keys", None).await;
-        v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|k| k["name"] == name)
-            .cloned()
-            .collect()
-    }
-}
-
-impl Drop for Emu {
-    fn drop(&mut self) {
-        if let Some(h) = self.handle.take() {
-            // Stop the server in the background; the runtime ends with the test anyway.
-            tokio::spawn(h.shutdown());
-        }
     }
 }
 
