@@ -8,14 +8,15 @@ export TERRAFORM=${TERRAFORM:-$root/.tools/bin/terraform} CHECKPOINT_DISABLE=1
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
-cargo build --release --bin terraform-provider-visionone -p terraform-provider-visionone >&2
-cargo run --release -q -p tfplugin --example handshake_bench -- "$root/target/release/terraform-provider-visionone" 200 | tee -a "$out" >&2
+# The binary users get from `make release` (static on Linux: scripts/build-release.sh).
+export PROVIDER_BIN=$(scripts/build-release.sh)
+cargo run --release -q -p tfplugin --example handshake_bench -- "$PROVIDER_BIN" 200 | tee -a "$out" >&2
 cargo test --release --test bench -- --ignored --nocapture --test-threads=1 2>&1 | tee -a "$out" >&2
 
 echo
 echo "== benchmark: $(nproc) cores, ${BENCH_KEYS:-1000} keys, 100 ms injected latency unless noted"
-grep -E '^start-to-handshake|^peak RSS at handshake' "$out" || true
-printf '%-40s %-10s %10s %10s %8s\n' "scenario" "coalesce" "wall (s)" "API calls" "errors"
+grep -E '^start-to-handshake|^process start floor|^peak RSS at handshake' "$out" || true
+printf '%-44s %-10s %10s %10s %8s\n' "scenario" "coalesce" "wall (s)" "API calls" "errors"
 grep '^BENCH|' "$out" | while IFS='|' read -r _ metric mode secs calls errors; do
-  printf '%-40s %-10s %10s %10s %8s\n' "$metric" "$mode" "$secs" "$calls" "$errors"
+  printf '%-44s %-10s %10s %10s %8s\n' "$metric" "$mode" "$secs" "$calls" "$errors"
 done

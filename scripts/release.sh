@@ -7,7 +7,7 @@
 #   terraform-provider-visionone_X.Y.Z_SHA256SUMS            sha256 of the zip and the manifest, as goreleaser writes it
 #
 # Overrides (used by tests/release.rs to package the debug binary quickly):
-#   BINARY=path   package this binary instead of running `cargo build --release`
+#   BINARY=path   package this binary instead of building one (scripts/build-release.sh: static on Linux)
 #   DIST=dir      write here instead of dist/
 #   PROFILE=name  cargo profile to build (default release)
 #   ZIP_LEVEL=n   deflate level 1 (fast) to 9 (small); default 9
@@ -27,10 +27,7 @@ level=${ZIP_LEVEL:-9}
 [[ $level =~ ^[1-9]$ ]] || { echo "release: ZIP_LEVEL must be 1 to 9" >&2; exit 1; }
 
 if [[ -z ${BINARY:-} ]]; then
-  cargo build --profile "$profile" --bin "$name" >&2
-  target=${CARGO_TARGET_DIR:-$root/target}
-  dir=$profile; [[ $profile == dev ]] && dir=debug
-  BINARY="$target/$dir/$name"
+  BINARY=$(PROFILE=$profile scripts/build-release.sh)
 fi
 [[ -x $BINARY ]] || { echo "release: no executable at $BINARY" >&2; exit 1; }
 

@@ -34,8 +34,29 @@ fn main() -> std::process::ExitCode {
             }
         }
     }
+    hosts_from_files_and_dns();
     let provider = Arc::new(provider::VisionOne::new());
     let mut opts = tfplugin::ServeOptions::new(SOURCE_ADDRESS);
     opts.debug = debug;
     tfplugin::serve_blocking(provider, opts)
 }
+
+/// The release binary links glibc statically (scripts/build-release.sh). Such a binary must not
+/// load the host's NSS modules for host lookups (`mdns`, `resolve`, `sss`… in nsswitch.conf):
+/// they belong to another glibc. `files` and `dns` are built in, so lookups use /etc/hosts and
+/// DNS only, as Go providers' resolver does.
+#[cfg(all(target_os = "linux", target_env = "gnu", target_feature = "crt-static"))]
+fn hosts_from_files_and_dns() {
+    use std::ffi::{c_char, c_int};
+    extern "C" {
+        fn __nss_configure_lookup(db: *const c_char, service_line: *const c_char) -> c_int;
+    }
+    // SAFETY: both arguments are NUL-terminated static strings; called once, before any thread
+    // or lookup exists.
+    unsafe {
+        __nss_configure_lookup(c"hosts".as_ptr(), c"files dns".as_ptr());
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu", target_feature = "crt-static")))]
+fn hosts_from_files_and_dns() {}

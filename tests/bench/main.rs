@@ -19,6 +19,26 @@ fn keys() -> usize {
         .unwrap_or(1000)
 }
 
+/// Injected latency per API call (BENCH_LATENCY_MS, default 100).
+fn latency_ms() -> u64 {
+    std::env::var("BENCH_LATENCY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100)
+}
+
+/// Which coalescing modes to run (BENCH_MODES, default "on,off").
+fn modes() -> Vec<bool> {
+    let v = std::env::var("BENCH_MODES").unwrap_or_else(|_| "on,off".into());
+    v.split(',')
+        .filter_map(|m| match m.trim() {
+            "on" => Some(true),
+            "off" => Some(false),
+            _ => None,
+        })
+        .collect()
+}
+
 fn config(n: usize, provider_extra: &str) -> String {
     format!(
         r#"
@@ -101,10 +121,14 @@ fn peak_rss_mb(file: &std::path::Path) -> f64 {
 #[ignore = "benchmark: run with make bench"]
 fn apply_plan_destroy_with_latency() {
     let n = keys();
-    for coalesce in [true, false] {
+    for coalesce in modes() {
         let mode = if coalesce { "on" } else { "off" };
         let emu = Emulator::start();
-        emu.control("POST", "faults", json!({ "kind": "latency", "latencyMs": 100 }));
+        emu.control(
+            "POST",
+            "faults",
+            json!({ "kind": "latency", "latencyMs": latency_ms() }),
+        );
         let mut tf = Tf::new(&emu);
         let rss = tf.path().join("rss.txt");
         mode_env(&mut tf, coalesce, &rss);
@@ -124,11 +148,31 @@ fn apply_plan_destroy_with_latency() {
     }
 }
 
+/// What Terraform itself takes for the same work when the API answers at once and every call is
+/// a single call: the floor under both modes' apply and destroy (Terraform 1.0.3 rewrites the
+/// whole state file after each resource, one resource at a time).
+#[test]
+#[ignore = "benchmark: run with make bench"]
+fn terraform_floor_without_latency() {
+    let n = keys();
+    let emu = Emulator::start();
+    let mut tf = Tf::new(&emu);
+    let rss = tf.path().join("rss.txt");
+    mode_env(&mut tf, false, &rss);
+    tf.write("main.tf", &config(n, ""));
+    let apply = timed(&emu, &tf, &["apply", "-auto-approve", "-input=false", "-no-color"]);
+    assert_eq!(emu.keys().len(), n, "apply did not create every key");
+    report("apply, 0 ms latency (Terraform's floor)", "off", &apply);
+    let destroy = timed(&emu, &tf, &["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    assert_eq!(emu.keys().len(), 0, "destroy left keys behind");
+    report("destroy, 0 ms latency (Terraform's floor)", "off", &destroy);
+}
+
 #[test]
 #[ignore = "benchmark: run with make bench"]
 fn apply_under_rate_limit() {
     let n = keys();
-    for coalesce in [true, false] {
+    for coalesce in modes() {
         let mode = if coalesce { "on" } else { "off" };
         let emu = Emulator::start();
         emu.control("POST", "rate-limit", json!({ "perMinute": 200 }));

@@ -129,9 +129,13 @@ pub fn terraform_bin() -> PathBuf {
     local
 }
 
-/// The provider binary built by cargo for this test run.
+/// The provider binary under test: `PROVIDER_BIN` (the benchmark's static release build), else
+/// the one cargo built for this test run.
 pub fn provider_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-visionone"))
+    match std::env::var_os("PROVIDER_BIN") {
+        Some(p) => PathBuf::from(p),
+        None => PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-visionone")),
+    }
 }
 
 /// A Terraform working directory wired to the provider and an emulator.

@@ -55,29 +55,17 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
-fn main() {
-    let mut args = std::env::args().skip(1);
-    let binary = args.next().map(std::path::PathBuf::from).unwrap_or_else(|| {
-        let exe = std::env::current_exe().expect("current exe");
-        exe.with_file_name("echo")
-    });
-    let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(50).max(1);
-    let pem = client_cert_pem();
-
+/// Start `command` `n` times; the time until its first stdout line, and the highest VmHWM seen.
+fn measure(n: usize, mut command: impl FnMut() -> Command) -> (Vec<Duration>, u64) {
     let mut times = Vec::with_capacity(n);
     let mut peak_kb = 0;
     for _ in 0..n {
         let start = Instant::now();
-        let mut child = Command::new(&binary)
-            .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
-            .env("PLUGIN_PROTOCOL_VERSIONS", "6,5")
-            .env("PLUGIN_MIN_PORT", "10000")
-            .env("PLUGIN_MAX_PORT", "25000")
-            .env("PLUGIN_CLIENT_CERT", &pem)
+        let mut child = command()
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .expect("start provider");
+            .expect("start process");
         let mut line = String::new();
         BufReader::new(child.stdout.take().expect("stdout"))
             .read_line(&mut line)
@@ -89,14 +77,50 @@ fn main() {
         let _ = child.wait();
     }
     times.sort();
+    (times, peak_kb)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let binary = args.next().map(std::path::PathBuf::from).unwrap_or_else(|| {
+        let exe = std::env::current_exe().expect("current exe");
+        exe.with_file_name("echo")
+    });
+    let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(50).max(1);
+    let pem = client_cert_pem();
+
+    // The machine's own cost of starting a process and reading a line from it, for scale.
+    let (floor, _) = measure(n, || {
+        let mut c = Command::new("/bin/echo");
+        c.arg("1|6|");
+        c
+    });
+    let (times, peak_kb) = measure(n, || {
+        let mut c = Command::new(&binary);
+        c.env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
+            .env("PLUGIN_PROTOCOL_VERSIONS", "6,5")
+            .env("PLUGIN_MIN_PORT", "10000")
+            .env("PLUGIN_MAX_PORT", "25000")
+            .env("PLUGIN_CLIENT_CERT", &pem);
+        c
+    });
     println!("provider: {}", binary.display());
     println!("runs: {n}");
     println!(
         "start-to-handshake: median {:.2} ms, p90 {:.2} ms, min {:.2} ms, max {:.2} ms (goal: median <= 2 ms)",
-        percentile(&times, 0.5).as_secs_f64() * 1e3,
-        percentile(&times, 0.9).as_secs_f64() * 1e3,
-        times[0].as_secs_f64() * 1e3,
-        times[times.len() - 1].as_secs_f64() * 1e3,
+        ms(percentile(&times, 0.5)),
+        ms(percentile(&times, 0.9)),
+        ms(times[0]),
+        ms(times[times.len() - 1]),
+    );
+    println!(
+        "process start floor (/bin/echo, same measure): median {:.2} ms, p90 {:.2} ms",
+        ms(percentile(&floor, 0.5)),
+        ms(percentile(&floor, 0.9)),
     );
     println!(
         "peak RSS at handshake (VmHWM): {:.1} MB (goal: <= 10 MB)",

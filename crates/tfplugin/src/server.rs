@@ -66,15 +66,21 @@ impl std::fmt::Display for ServeError {
 
 impl std::error::Error for ServeError {}
 
-/// For a binary's `main`: checks the environment, runs the server on a tokio runtime, and
-/// returns the exit code (1 with a message on stderr when it cannot run).
+/// For a binary's `main`: checks the environment, prints the handshake line, runs the server on a
+/// tokio runtime, and returns the exit code (1 with a message on stderr when it cannot run).
+///
+/// Terraform starts a provider process for every phase of every command and waits for the
+/// handshake line, so everything that line needs (the socket, the server certificate) is made
+/// first and the runtime, the TLS configuration and the services after it: Terraform's dial
+/// waits in the socket's backlog until the accept loop runs.
 pub fn serve_blocking(provider: Arc<dyn Provider>, opts: ServeOptions) -> std::process::ExitCode {
-    if !opts.debug {
-        if let Err(e) = check_env() {
+    let started = match start(&opts) {
+        Ok(s) => s,
+        Err(e) => {
             eprintln!("{e}");
             return std::process::ExitCode::FAILURE;
         }
-    }
+    };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -86,7 +92,7 @@ pub fn serve_blocking(provider: Arc<dyn Provider>, opts: ServeOptions) -> std::p
             return std::process::ExitCode::FAILURE;
         }
     };
-    let result = rt.block_on(serve(provider, opts));
+    let result = rt.block_on(run(provider, opts, started));
     // Provider tasks still running (after a forced shutdown) must not hold the exit.
     rt.shutdown_timeout(Duration::from_millis(100));
     report_peak_rss();
@@ -128,38 +134,38 @@ fn check_env() -> Result<u32, StartError> {
     handshake::negotiate_protocol(std::env::var("PLUGIN_PROTOCOL_VERSIONS").ok().as_deref())
 }
 
-/// Serves `provider` until Terraform calls GRPCController.Shutdown (or SIGTERM; Ctrl-C in debug mode).
-pub async fn serve(provider: Arc<dyn Provider>, opts: ServeOptions) -> Result<(), ServeError> {
+/// What the handshake line announced: the bound socket and, with AutoMTLS, the server identity
+/// and the client certificate to pin.
+struct Started {
+    listener: StdListener,
+    tls: Option<(tls::ServerIdentity, rustls::pki_types::CertificateDer<'static>)>,
+    /// Removes the socket directory however the process ends from here on.
+    cleanup: Cleanup,
+}
+
+/// Checks the environment, binds the socket, makes the certificate and prints the handshake line
+/// (plus the reattach text in debug mode). No runtime is needed yet.
+fn start(opts: &ServeOptions) -> Result<Started, ServeError> {
     log::set_module(&opts.log_module());
     log::install_panic_hook();
     if !opts.debug {
         check_env().map_err(ServeError::Start)?;
     }
-
-    let shutdown = CancellationToken::new();
-    watch_signals(opts.debug, shutdown.clone()).map_err(|e| ServeError::Setup(format!("signals: {e}")))?;
-
-    let (acceptor, cert_der) = match std::env::var("PLUGIN_CLIENT_CERT").ok().filter(|_| !opts.debug) {
+    let tls = match std::env::var("PLUGIN_CLIENT_CERT").ok().filter(|_| !opts.debug) {
         Some(pem) if !pem.trim().is_empty() => {
             let client = tls::parse_cert_pem(&pem).map_err(ServeError::Setup)?;
             let identity = tls::ServerIdentity::generate().map_err(|e| ServeError::Setup(e.to_string()))?;
-            let config = tls::server_config(&identity, client).map_err(|e| ServeError::Setup(e.to_string()))?;
-            (Some(TlsAcceptor::from(config)), Some(identity.cert_der))
+            Some((identity, client))
         }
-        _ => (None, None),
+        _ => None,
     };
-
-    let listener = Listener::bind().await.map_err(ServeError::Setup)?;
+    let listener = StdListener::bind().map_err(ServeError::Setup)?;
+    let cleanup = listener.cleanup_guard();
     let addr = listener.addr();
-    let _cleanup = listener.cleanup_guard();
-
-    let (reporter, health) = tonic_health::server::health_reporter();
-    reporter
-        .set_service_status("plugin", tonic_health::ServingStatus::Serving)
-        .await;
-
-    let line = handshake::handshake_line(&addr, cert_der.as_deref());
-    print_stdout(&line);
+    print_stdout(&handshake::handshake_line(
+        &addr,
+        tls.as_ref().map(|(identity, _)| identity.cert_der.as_ref()),
+    ));
     if opts.debug {
         let reattach = handshake::reattach_json(&opts.source_address, std::process::id(), &addr);
         print_stdout(&format!(
@@ -171,6 +177,34 @@ pub async fn serve(provider: Arc<dyn Provider>, opts: ServeOptions) -> Result<()
         "plugin server started",
         &[("network", &addr.network()), ("address", &addr.address())],
     );
+    Ok(Started { listener, tls, cleanup })
+}
+
+/// Serves `provider` until Terraform calls GRPCController.Shutdown (or SIGTERM; Ctrl-C in debug mode).
+pub async fn serve(provider: Arc<dyn Provider>, opts: ServeOptions) -> Result<(), ServeError> {
+    let started = start(&opts)?;
+    run(provider, opts, started).await
+}
+
+/// The part after the handshake line: signals, TLS, the accept loop and the gRPC services.
+async fn run(provider: Arc<dyn Provider>, opts: ServeOptions, started: Started) -> Result<(), ServeError> {
+    let shutdown = CancellationToken::new();
+    watch_signals(opts.debug, shutdown.clone()).map_err(|e| ServeError::Setup(format!("signals: {e}")))?;
+
+    let Started { listener, tls, cleanup } = started;
+    let _cleanup = cleanup;
+    let acceptor = match tls {
+        Some((identity, client)) => Some(TlsAcceptor::from(
+            tls::server_config(&identity, client).map_err(|e| ServeError::Setup(e.to_string()))?,
+        )),
+        None => None,
+    };
+    let listener = listener.into_tokio().map_err(ServeError::Setup)?;
+
+    let (reporter, health) = tonic_health::server::health_reporter();
+    reporter
+        .set_service_status("plugin", tonic_health::ServingStatus::Serving)
+        .await;
 
     let (tx, rx) = mpsc::channel(16);
     tokio::spawn(accept_loop(listener, acceptor, tx, shutdown.clone()));
@@ -231,16 +265,17 @@ fn watch_signals(debug: bool, shutdown: CancellationToken) -> std::io::Result<()
     Ok(())
 }
 
-/// A bound listener; the unix socket lives in a fresh private directory.
-enum Listener {
-    Unix(UnixListener, PathBuf),
-    Tcp(TcpListener),
+/// The socket as bound before the runtime exists; the unix socket lives in a fresh private
+/// directory.
+enum StdListener {
+    Unix(std::os::unix::net::UnixListener, PathBuf),
+    Tcp(std::net::TcpListener),
 }
 
-impl Listener {
+impl StdListener {
     /// Unix socket by default; TCP on 127.0.0.1 in `PLUGIN_MIN_PORT..=PLUGIN_MAX_PORT` when
     /// `TF_PLUGIN_TRANSPORT=tcp` or when the socket cannot be made.
-    async fn bind() -> Result<Listener, String> {
+    fn bind() -> Result<StdListener, String> {
         let want_tcp = std::env::var("TF_PLUGIN_TRANSPORT").is_ok_and(|v| v.eq_ignore_ascii_case("tcp"));
         if !want_tcp {
             match bind_unix() {
@@ -248,13 +283,13 @@ impl Listener {
                 Err(e) => log::warn("unix socket unavailable, using TCP", &[("error", &e)]),
             }
         }
-        bind_tcp().await
+        bind_tcp()
     }
 
     fn addr(&self) -> ListenAddr {
         match self {
-            Listener::Unix(_, dir) => ListenAddr::Unix(dir.join("plugin.sock")),
-            Listener::Tcp(l) => ListenAddr::Tcp(
+            StdListener::Unix(_, dir) => ListenAddr::Unix(dir.join("plugin.sock")),
+            StdListener::Tcp(l) => ListenAddr::Tcp(
                 l.local_addr()
                     .unwrap_or_else(|_| std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
             ),
@@ -263,10 +298,31 @@ impl Listener {
 
     fn cleanup_guard(&self) -> Cleanup {
         match self {
-            Listener::Unix(_, dir) => Cleanup(Some(dir.clone())),
-            Listener::Tcp(_) => Cleanup(None),
+            StdListener::Unix(_, dir) => Cleanup(Some(dir.clone())),
+            StdListener::Tcp(_) => Cleanup(None),
         }
     }
+
+    /// Hands the socket to tokio (needs the runtime).
+    fn into_tokio(self) -> Result<Listener, String> {
+        let fail = |e: std::io::Error| format!("cannot register the listener: {e}");
+        match self {
+            StdListener::Unix(l, _) => {
+                l.set_nonblocking(true).map_err(fail)?;
+                Ok(Listener::Unix(UnixListener::from_std(l).map_err(fail)?))
+            }
+            StdListener::Tcp(l) => {
+                l.set_nonblocking(true).map_err(fail)?;
+                Ok(Listener::Tcp(TcpListener::from_std(l).map_err(fail)?))
+            }
+        }
+    }
+}
+
+/// The listener the accept loop serves.
+enum Listener {
+    Unix(UnixListener),
+    Tcp(TcpListener),
 }
 
 /// Removes the socket directory when serving ends, however it ends.
@@ -281,7 +337,7 @@ impl Drop for Cleanup {
     }
 }
 
-fn bind_unix() -> std::io::Result<Listener> {
+fn bind_unix() -> std::io::Result<StdListener> {
     use std::os::unix::fs::DirBuilderExt;
     let base = std::env::temp_dir();
     let mut last_err = None;
@@ -293,8 +349,8 @@ fn bind_unix() -> std::io::Result<Listener> {
         let dir = base.join(format!("plugin-{}-{:08x}{attempt}", std::process::id(), nanos));
         match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
             Ok(()) => {
-                return match UnixListener::bind(dir.join("plugin.sock")) {
-                    Ok(l) => Ok(Listener::Unix(l, dir)),
+                return match std::os::unix::net::UnixListener::bind(dir.join("plugin.sock")) {
+                    Ok(l) => Ok(StdListener::Unix(l, dir)),
                     Err(e) => {
                         let _ = std::fs::remove_dir(&dir);
                         Err(e)
@@ -307,12 +363,12 @@ fn bind_unix() -> std::io::Result<Listener> {
     Err(last_err.unwrap_or_else(|| std::io::Error::other("no temporary directory")))
 }
 
-async fn bind_tcp() -> Result<Listener, String> {
+fn bind_tcp() -> Result<StdListener, String> {
     let port = |k: &str, d: u16| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
     let (min, max) = (port("PLUGIN_MIN_PORT", 10000), port("PLUGIN_MAX_PORT", 25000));
     for p in min..=max {
-        if let Ok(l) = TcpListener::bind(("127.0.0.1", p)).await {
-            return Ok(Listener::Tcp(l));
+        if let Ok(l) = std::net::TcpListener::bind(("127.0.0.1", p)) {
+            return Ok(StdListener::Tcp(l));
         }
     }
     Err(format!("no free TCP port on 127.0.0.1 between {min} and {max}"))
@@ -366,7 +422,7 @@ enum Raw {
 
 async fn accept(listener: &Listener) -> std::io::Result<Raw> {
     match listener {
-        Listener::Unix(l, _) => Ok(Raw::Unix(l.accept().await?.0)),
+        Listener::Unix(l) => Ok(Raw::Unix(l.accept().await?.0)),
         Listener::Tcp(l) => {
             let (s, _) = l.accept().await?;
             // Without NODELAY, delayed ACKs stall every call by ~40 ms.

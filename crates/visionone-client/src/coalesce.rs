@@ -1,9 +1,18 @@
 //! Gathering concurrent calls into one batch: the first caller opens a batch and starts a timer.
 //! The batch goes out at once when it is full, or when it holds as many callers as have ever been
 //! inside the batcher at the same time (the caller's concurrency — Terraform's parallelism —
-//! learned as it goes: nobody else can be coming); otherwise once no new caller has joined for one
-//! window, and at the latest after `MAX_WINDOWS` windows. The batch always runs to completion in its own task, so a caller that goes away cannot
-//! cut a request in half; what happens to an answer nobody waits for is up to the flush function.
+//! learned as it goes: nobody else can be coming); otherwise once no new caller has joined for a
+//! quiet window, and at the latest after `MAX_WINDOWS` quiet windows.
+//!
+//! The quiet window adapts to how far apart callers arrive. Terraform rewrites its whole state
+//! file after every resource, one resource at a time, so in a large apply the callers of the next
+//! batch come back one by one, tens of milliseconds apart, and further apart as the state grows.
+//! A fixed window either cuts those batches short (more calls) or makes small applies wait; so
+//! the window is `GAP_FACTOR` times the usual gap between callers that did come, never below the
+//! configured window and never above `MAX_QUIET_WINDOWS` of it.
+//!
+//! The batch always runs to completion in its own task, so a caller that goes away cannot cut a
+//! request in half; what happens to an answer nobody waits for is up to the flush function.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -16,8 +25,12 @@ use tokio_util::sync::CancellationToken;
 use crate::shared::lock;
 use crate::{Client, Error};
 
-/// The longest a batch stays open, in windows, however steadily callers keep joining.
+/// The longest a batch stays open, in quiet windows, however steadily callers keep joining.
 const MAX_WINDOWS: u32 = 10;
+/// The quiet window is this many times the usual gap between callers…
+const GAP_FACTOR: u32 = 3;
+/// …but at most this many configured windows.
+const MAX_QUIET_WINDOWS: u32 = 8;
 
 pub(crate) type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
@@ -47,6 +60,12 @@ struct Open<I, R> {
     target: usize,
     /// When the last caller joined: the batch waits for a quiet window after it.
     last_join: tokio::time::Instant,
+    /// The usual gap between callers arriving for the same batch, if seen: it follows a longer gap
+    /// at once and a shorter one slowly.
+    gap: Option<Duration>,
+    /// The last batch went out on a quiet window short of its target: if the next caller comes
+    /// soon after, the window was too short, and that gap counts too.
+    cut_short: bool,
     next_ticket: u64,
     entries: Vec<Entry<I, R>>,
 }
@@ -60,6 +79,8 @@ impl<I, R> Default for Batcher<I, R> {
                 peak: 0,
                 target: 0,
                 last_join: tokio::time::Instant::now(),
+                gap: None,
+                cut_short: false,
                 next_ticket: 0,
                 entries: Vec::new(),
             }),
@@ -90,8 +111,10 @@ impl<I: Send + 'static, R: Send + 'static> Batcher<I, R> {
             let mut open = lock(&self.open);
             let ticket = open.next_ticket;
             open.next_ticket += 1;
+            let now = tokio::time::Instant::now();
+            open.learn_gap(now, window);
             open.entries.push(Entry { ticket, item, reply });
-            open.last_join = tokio::time::Instant::now();
+            open.last_join = now;
             open.active += 1;
             if open.entries.len() == 1 {
                 open.target = open.peak;
@@ -129,21 +152,51 @@ impl<I: Send + 'static, R: Send + 'static> Batcher<I, R> {
     /// Send the batch `generation` after a quiet window (or the longest wait), unless it was sent
     /// (full) or emptied meanwhile.
     async fn timer(self: Arc<Self>, client: Client, generation: u64, window: Duration, flush: Flush<I, R>) {
-        let deadline = tokio::time::Instant::now() + window * MAX_WINDOWS;
-        let mut wake = tokio::time::Instant::now() + window;
+        let (mut wake, deadline) = {
+            let open = lock(&self.open);
+            let quiet = open.quiet(window);
+            (open.last_join + quiet, open.last_join + quiet * MAX_WINDOWS)
+        };
         let batch = loop {
             tokio::time::sleep_until(wake.min(deadline)).await;
             let mut open = lock(&self.open);
             if open.generation != generation || open.entries.is_empty() {
                 return;
             }
-            let quiet_until = open.last_join + window;
-            if quiet_until <= tokio::time::Instant::now() || tokio::time::Instant::now() >= deadline {
+            let now = tokio::time::Instant::now();
+            let quiet_until = open.last_join + open.quiet(window);
+            if quiet_until <= now || now >= deadline {
+                open.cut_short = open.entries.len() < open.target;
                 break take(&mut open);
             }
             wake = quiet_until;
         };
         flush(client, batch).await;
+    }
+}
+
+impl<I, R> Open<I, R> {
+    /// How long the open batch waits after its last caller for another.
+    fn quiet(&self, window: Duration) -> Duration {
+        match self.gap {
+            Some(gap) => (gap * GAP_FACTOR).clamp(window, window * MAX_QUIET_WINDOWS),
+            None => window,
+        }
+    }
+
+    /// Fold the gap since the previous caller into the average when it tells how far apart
+    /// callers of one batch arrive: the batch is open, or the last one was cut short just now.
+    fn learn_gap(&mut self, now: tokio::time::Instant, window: Duration) {
+        let since = now.saturating_duration_since(self.last_join);
+        let counts = !self.entries.is_empty() || (self.cut_short && since <= window * MAX_QUIET_WINDOWS);
+        self.cut_short = false;
+        if counts {
+            // Up at once, down slowly: a window too short costs a call, one too long only waits.
+            self.gap = Some(match self.gap {
+                Some(g) => since.max((g * 3 + since) / 4),
+                None => since,
+            });
+        }
     }
 }
 
@@ -299,6 +352,51 @@ mod tests {
         assert!(matches!(err, Error::Cancelled { in_flight: false }), "{err}");
         tokio::time::sleep(window * 2).await;
         assert_eq!(FLUSHED.load(Ordering::SeqCst), 3);
+    }
+
+    static SIZES: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+
+    /// Answers each item with itself; records batch sizes.
+    fn record(_: Client, batch: Vec<Entry<u32, u32>>) -> BoxFuture {
+        Box::pin(async move {
+            SIZES.lock().unwrap().push(batch.len());
+            for e in batch {
+                let _ = e.reply.send(Ok(e.item));
+            }
+        })
+    }
+
+    /// Callers `gap_ms` apart, all waited for.
+    async fn wave(b: &Arc<Batcher<u32, u32>>, client: &Client, n: u32, gap_ms: u64) {
+        let window = Duration::from_millis(30);
+        let calls: Vec<_> = (0..n)
+            .map(|i| {
+                let (b, c) = (b.clone(), client.clone());
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(gap_ms * i as u64)).await;
+                    b.submit(&c, i, window, 50, record, &CancellationToken::new()).await
+                })
+            })
+            .collect();
+        for h in calls {
+            h.await.unwrap().unwrap();
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_quiet_window_learns_how_far_apart_callers_come() {
+        let client = Client::new(ClientConfig::new("http://127.0.0.1:9", "k")).unwrap();
+        let b: Arc<Batcher<u32, u32>> = Arc::default();
+        // Four at once: one batch, and the batcher learns that four callers come together.
+        wave(&b, &client, 4, 0).await;
+        // Four, 40 ms apart, with a 30 ms window: the first goes alone, cut short; the gap after
+        // it widens the window (3 × 40 ms), so the other three share one batch.
+        wave(&b, &client, 4, 40).await;
+        // Now four callers 40 ms apart fill one batch, sent as the fourth joins.
+        let before = tokio::time::Instant::now();
+        wave(&b, &client, 4, 40).await;
+        assert_eq!(*SIZES.lock().unwrap(), vec![4, 1, 3, 4]);
+        assert!(before.elapsed() < Duration::from_millis(121), "{:?}", before.elapsed());
     }
 
     #[test]
