@@ -20,3 +20,15 @@ printf '%-44s %-10s %10s %10s %8s\n' "scenario" "coalesce" "wall (s)" "API calls
 grep '^BENCH|' "$out" | while IFS='|' read -r _ metric mode secs calls errors; do
   printf '%-44s %-10s %10s %10s %8s\n' "$metric" "$mode" "$secs" "$calls" "$errors"
 done
+echo
+echo "coalescing on / off:"
+grep '^BENCH|' "$out" | awk -F'|' '
+  $3 == "on"  { on_s[$2] = $4; on_c[$2] = $5; order[++n] = $2 }
+  $3 == "off" { off_s[$2] = $4; off_c[$2] = $5 }
+  END {
+    for (i = 1; i <= n; i++) {
+      m = order[i]
+      if (!(m in off_s) || off_s[m] + 0 == 0 || on_c[m] == "-") continue
+      printf "  %-42s wall %.2fx   calls %.2fx\n", m, on_s[m] / off_s[m], on_c[m] / off_c[m]
+    }
+  }'

@@ -21,32 +21,7 @@ const PATIENCE: Duration = Duration::from_secs(4);
 
 /// A self-signed P-521 certificate shaped like Terraform's (CA:TRUE, client and server EKU).
 fn certificate(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
-    let (crt, key) = (dir.join(format!("{name}.crt")), dir.join(format!("{name}.key")));
-    let ok = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-521",
-            "-sha512",
-            "-nodes",
-        ])
-        .args(["-days", "1", "-subj", "/O=HashiCorp/CN=localhost"])
-        .args(["-addext", "basicConstraints=critical,CA:TRUE"])
-        .args(["-addext", "keyUsage=digitalSignature,keyEncipherment,keyCertSign"])
-        .args(["-addext", "extendedKeyUsage=clientAuth,serverAuth"])
-        .args(["-addext", "subjectAltName=DNS:localhost"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&crt)
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl");
-    assert!(ok.success(), "openssl could not make a certificate");
-    (crt, key)
+    tfplugin::testing::terraform_client_cert(dir, name).expect("certificate")
 }
 
 /// The provider started as Terraform would, and its socket from the handshake line.

@@ -1,5 +1,6 @@
 //! Start-up benchmark (not a test): launches a provider binary N times with Terraform's
-//! AutoMTLS environment and reports start-to-handshake-line time and peak RSS.
+//! AutoMTLS environment and reports start-to-handshake-line time and peak RSS, beside the time
+//! to start `/bin/echo` and read its line the same way (this machine's floor for any process).
 //!
 //! `cargo run --release -p tfplugin --example handshake_bench -- [PROVIDER_BINARY] [N]`
 //! (default: the `echo` example next to this binary, 50 runs). Needs the `openssl` CLI to make
@@ -14,30 +15,7 @@ const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca
 fn client_cert_pem() -> String {
     let dir = std::env::temp_dir().join(format!("handshake-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let (cert, key) = (dir.join("c.crt"), dir.join("c.key"));
-    let ok = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-521",
-            "-sha512",
-            "-nodes",
-        ])
-        .args(["-days", "1", "-subj", "/O=HashiCorp/CN=localhost"])
-        .args(["-addext", "basicConstraints=critical,CA:TRUE"])
-        .args(["-addext", "extendedKeyUsage=clientAuth,serverAuth"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    assert!(ok, "openssl is needed to make the client certificate");
+    let (cert, _) = tfplugin::testing::terraform_client_cert(&dir, "c").expect("certificate");
     let pem = std::fs::read_to_string(&cert).expect("certificate");
     let _ = std::fs::remove_dir_all(&dir);
     pem

@@ -14,6 +14,8 @@ pub mod provider;
 mod rpc;
 pub mod schema;
 mod server;
+#[doc(hidden)]
+pub mod testing;
 pub mod tls;
 pub mod value;
 

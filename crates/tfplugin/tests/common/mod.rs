@@ -26,31 +26,7 @@ pub struct ClientCert {
 
 /// Made with the `openssl` CLI: ring (and so rcgen without aws-lc) cannot sign with P-521.
 pub fn client_cert(dir: &Path, name: &str) -> ClientCert {
-    let (cert, key) = (dir.join(format!("{name}.crt")), dir.join(format!("{name}.key")));
-    let status = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-521",
-            "-sha512",
-            "-nodes",
-        ])
-        .args(["-days", "1", "-subj", "/O=HashiCorp/CN=localhost"])
-        .args(["-addext", "basicConstraints=critical,CA:TRUE"])
-        .args(["-addext", "keyUsage=digitalSignature,keyEncipherment,keyCertSign"])
-        .args(["-addext", "extendedKeyUsage=clientAuth,serverAuth"])
-        .args(["-addext", "subjectAltName=DNS:localhost"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl");
-    assert!(status.success(), "openssl failed");
+    let (cert, key) = tfplugin::testing::terraform_client_cert(dir, name).expect("certificate");
     let pem = std::fs::read_to_string(&cert).unwrap();
     let der = tfplugin::tls::parse_cert_pem(&pem).unwrap();
     let key_pem = std::fs::read(&key).unwrap();
