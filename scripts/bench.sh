@@ -17,12 +17,12 @@ echo
 echo "== benchmark: $(nproc) cores, ${BENCH_KEYS:-1000} keys, 100 ms injected latency unless noted"
 grep -E '^start-to-handshake|^process start floor|^peak RSS at handshake' "$out" || true
 printf '%-44s %-10s %10s %10s %8s\n' "scenario" "coalesce" "wall (s)" "API calls" "errors"
-grep '^BENCH|' "$out" | while IFS='|' read -r _ metric mode secs calls errors; do
+grep -o 'BENCH|.*$' "$out" | while IFS='|' read -r _ metric mode secs calls errors; do
   printf '%-44s %-10s %10s %10s %8s\n' "$metric" "$mode" "$secs" "$calls" "$errors"
 done
 echo
 echo "coalescing on / off:"
-grep '^BENCH|' "$out" | awk -F'|' '
+grep -o 'BENCH|.*$' "$out" | awk -F'|' '
   $3 == "on"  { on_s[$2] = $4; on_c[$2] = $5; order[++n] = $2 }
   $3 == "off" { off_s[$2] = $4; off_c[$2] = $5 }
   END {

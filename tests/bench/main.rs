@@ -85,6 +85,13 @@ fn timed(emu: &Emulator, tf: &Tf, args: &[&str]) -> Run {
                 .or_default() += 1;
         }
         eprintln!("calls for {args:?}: {m:#?}");
+        let mut sizes = std::collections::BTreeMap::<u64, usize>::new();
+        for c in &calls {
+            if let Some(n) = c["items"].as_u64() {
+                *sizes.entry(n).or_default() += 1;
+            }
+        }
+        eprintln!("batch sizes (items: calls) for {args:?}: {sizes:?}");
     }
     let errors = calls
         .iter()

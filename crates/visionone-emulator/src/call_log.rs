@@ -1,4 +1,4 @@
-//! The log of API calls (method, path without query, final status, fault), read by tests to count
+//! The log of API calls (method, path without query, final status, fault, batch size), read by tests to count
 //! retries and check that nothing was called twice. Bounded, oldest entries first out.
 
 use std::collections::VecDeque;
@@ -15,6 +15,9 @@ pub struct Call {
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<&'static str>,
+    /// Entries answered by a batch call (207), so that batch sizes can be read off the log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items: Option<usize>,
 }
 
 #[derive(Default)]

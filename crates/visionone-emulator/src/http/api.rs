@@ -48,14 +48,20 @@ pub async fn serve(app: &Arc<App>, req: Request<Incoming>) -> Response {
     } else {
         resp.status().as_u16()
     };
+    let items = resp.extensions().get::<BatchItems>().map(|b| b.0);
     lock(&app.controls).calls.push(Call {
         method,
         path,
         status,
         fault,
+        items,
     });
     resp
 }
+
+/// How many items a batch call carried, for the call log (benchmarks read batch sizes from it).
+#[derive(Clone, Copy)]
+struct BatchItems(usize);
 
 async fn apply_fault(app: &Arc<App>, req: Request<Incoming>, kind: FaultKind, latency_ms: u64) -> Response {
     match kind {
@@ -363,7 +369,10 @@ fn entry_error(e: &ApiError) -> MultiStatusEntry {
 }
 
 fn multi_status(entries: Vec<MultiStatusEntry>) -> Response {
-    (StatusCode::MULTI_STATUS, Json(entries)).into_response()
+    let items = BatchItems(entries.len());
+    let mut resp = (StatusCode::MULTI_STATUS, Json(entries)).into_response();
+    resp.extensions_mut().insert(items);
+    resp
 }
 
 /// A list page; `counts` adds `count` and `totalCount` (the keys endpoint has them).
