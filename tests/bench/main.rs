@@ -116,6 +116,33 @@ fn mode_env(tf: &mut Tf, coalesce: bool, rss_file: &std::path::Path) {
         .push(("TFPLUGIN_PEAK_RSS_FILE".into(), rss_file.display().to_string()));
 }
 
+const APPLY: &[&str] = &["apply", "-auto-approve", "-input=false", "-no-color"];
+const DESTROY: &[&str] = &["destroy", "-auto-approve", "-input=false", "-no-color"];
+
+/// A working directory for `n` keys with coalescing on or off; `rss.txt` collects the provider
+/// processes' peak RSS.
+fn workdir(emu: &Emulator, n: usize, coalesce: bool, provider_extra: &str) -> (Tf, std::path::PathBuf) {
+    let mut tf = Tf::new(emu);
+    let rss = tf.path().join("rss.txt");
+    mode_env(&mut tf, coalesce, &rss);
+    tf.write("main.tf", &config(n, provider_extra));
+    (tf, rss)
+}
+
+/// Apply, check that every key exists, report.
+fn apply(emu: &Emulator, tf: &Tf, n: usize, metric: &str, mode: &str) {
+    let r = timed(emu, tf, APPLY);
+    assert_eq!(emu.keys().len(), n, "apply did not create every key");
+    report(metric, mode, &r);
+}
+
+/// Destroy, check that no key is left, report.
+fn destroy(emu: &Emulator, tf: &Tf, metric: &str, mode: &str) {
+    let r = timed(emu, tf, DESTROY);
+    assert_eq!(emu.keys().len(), 0, "destroy left keys behind");
+    report(metric, mode, &r);
+}
+
 fn peak_rss_mb(file: &std::path::Path) -> f64 {
     let text = std::fs::read_to_string(file).unwrap_or_default();
     text.lines()
@@ -136,18 +163,11 @@ fn apply_plan_destroy_with_latency() {
             "faults",
             json!({ "kind": "latency", "latencyMs": latency_ms() }),
         );
-        let mut tf = Tf::new(&emu);
-        let rss = tf.path().join("rss.txt");
-        mode_env(&mut tf, coalesce, &rss);
-        tf.write("main.tf", &config(n, ""));
-        let apply = timed(&emu, &tf, &["apply", "-auto-approve", "-input=false", "-no-color"]);
-        assert_eq!(emu.keys().len(), n, "apply did not create every key");
-        report("apply", mode, &apply);
+        let (tf, rss) = workdir(&emu, n, coalesce, "");
+        apply(&emu, &tf, n, "apply", mode);
         let plan = timed(&emu, &tf, &["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
         report("no-change plan", mode, &plan);
-        let destroy = timed(&emu, &tf, &["destroy", "-auto-approve", "-input=false", "-no-color"]);
-        assert_eq!(emu.keys().len(), 0, "destroy left keys behind");
-        report("destroy", mode, &destroy);
+        destroy(&emu, &tf, "destroy", mode);
         println!(
             "BENCH|peak RSS per provider process (MB)|{mode}|{:.1}|-|-",
             peak_rss_mb(&rss)
@@ -163,16 +183,9 @@ fn apply_plan_destroy_with_latency() {
 fn terraform_floor_without_latency() {
     let n = keys();
     let emu = Emulator::start();
-    let mut tf = Tf::new(&emu);
-    let rss = tf.path().join("rss.txt");
-    mode_env(&mut tf, false, &rss);
-    tf.write("main.tf", &config(n, ""));
-    let apply = timed(&emu, &tf, &["apply", "-auto-approve", "-input=false", "-no-color"]);
-    assert_eq!(emu.keys().len(), n, "apply did not create every key");
-    report("apply, 0 ms latency (Terraform's floor)", "off", &apply);
-    let destroy = timed(&emu, &tf, &["destroy", "-auto-approve", "-input=false", "-no-color"]);
-    assert_eq!(emu.keys().len(), 0, "destroy left keys behind");
-    report("destroy, 0 ms latency (Terraform's floor)", "off", &destroy);
+    let (tf, _) = workdir(&emu, n, false, "");
+    apply(&emu, &tf, n, "apply, 0 ms latency (Terraform's floor)", "off");
+    destroy(&emu, &tf, "destroy, 0 ms latency (Terraform's floor)", "off");
 }
 
 #[test]
@@ -183,12 +196,7 @@ fn apply_under_rate_limit() {
         let mode = if coalesce { "on" } else { "off" };
         let emu = Emulator::start();
         emu.control("POST", "rate-limit", json!({ "perMinute": 200 }));
-        let mut tf = Tf::new(&emu);
-        let rss = tf.path().join("rss.txt");
-        mode_env(&mut tf, coalesce, &rss);
-        tf.write("main.tf", &config(n, "max_requests_per_minute = 190"));
-        let apply = timed(&emu, &tf, &["apply", "-auto-approve", "-input=false", "-no-color"]);
-        assert_eq!(emu.keys().len(), n, "apply did not create every key");
-        report("apply at 200 calls/min", mode, &apply);
+        let (tf, _) = workdir(&emu, n, coalesce, "max_requests_per_minute = 190");
+        apply(&emu, &tf, n, "apply at 200 calls/min", mode);
     }
 }
