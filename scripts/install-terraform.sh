@@ -10,7 +10,15 @@ tools="$root/.tools"
 want="Terraform v1.0.3"
 bin="$tools/bin/terraform"
 
-if [ -x "$bin" ] && "$bin" version 2>/dev/null | head -n1 | grep -qx "$want"; then
+# The first line of `terraform version`. The whole output is read: with `head -n1` Terraform can
+# die of SIGPIPE writing its second line, which pipefail turns into a failure now and then.
+version_of() {
+  local out
+  out=$("$1" version 2>/dev/null) || true
+  printf '%s\n' "${out%%$'\n'*}"
+}
+
+if [ -x "$bin" ] && [ "$(version_of "$bin")" = "$want" ]; then
   echo "$bin"
   exit 0
 fi
@@ -30,5 +38,6 @@ PY
 )
 [ -x "$real" ] || chmod +x "$real"
 ln -sf "$real" "$bin"
-"$bin" version | head -n1 | grep -qx "$want" || { echo "unexpected terraform version: $("$bin" version | head -n1)" >&2; exit 1; }
+got=$(version_of "$bin")
+[ "$got" = "$want" ] || { echo "unexpected terraform version: $got" >&2; exit 1; }
 echo "$bin"
