@@ -485,11 +485,7 @@ async fn create(client: &Client, planned: Value, cancel: &CancellationToken) -> 
             "Cancelled",
             "Terraform was interrupted before the API key was created; nothing was created.",
         );
-        return ApplyResponse {
-            new_state: Value::Null,
-            private: vec![],
-            diagnostics: d,
-        };
+        return ApplyResponse::no_object(d);
     }
     let name = match (planned.get("name").as_str(), planned.get("name_prefix").as_str()) {
         (Some(n), _) => n.to_string(),
@@ -500,11 +496,7 @@ async fn create(client: &Client, planned: Value, cancel: &CancellationToken) -> 
                 "Missing name",
                 "Set `name` or `name_prefix`.",
             );
-            return ApplyResponse {
-                new_state: Value::Null,
-                private: vec![],
-                diagnostics: d,
-            };
+            return ApplyResponse::no_object(d);
         }
     };
     let Some(role) = planned.get("role").as_str().map(str::to_string) else {
@@ -513,11 +505,7 @@ async fn create(client: &Client, planned: Value, cancel: &CancellationToken) -> 
             "Missing role",
             "`role` must be known to create the key.",
         );
-        return ApplyResponse {
-            new_state: Value::Null,
-            private: vec![],
-            diagnostics: d,
-        };
+        return ApplyResponse::no_object(d);
     };
     let exp = planned
         .get("expiration")
@@ -543,11 +531,7 @@ async fn create(client: &Client, planned: Value, cancel: &CancellationToken) -> 
                 format!("Could not create API key {name:?}"),
                 create_error(&e),
             );
-            return ApplyResponse {
-                new_state: Value::Null,
-                private: vec![],
-                diagnostics: d,
-            };
+            return ApplyResponse::no_object(d);
         }
     };
     tfplugin::log::info("created API key", &[("id", &created.id), ("name", &name)]);
@@ -711,20 +695,12 @@ fn update_error(id: &str, e: &Error) -> (String, String) {
 async fn delete(client: &Client, prior: Value, cancel: &CancellationToken) -> ApplyResponse {
     let mut d = Diagnostics::new();
     let Some(id) = prior.get("id").as_str().map(str::to_string) else {
-        return ApplyResponse {
-            new_state: Value::Null,
-            private: vec![],
-            diagnostics: d,
-        };
+        return ApplyResponse::no_object(d);
     };
     match calls::delete_one(client, &id, cancel).await {
         Ok(()) => {
             tfplugin::log::info("deleted API key", &[("id", &id)]);
-            ApplyResponse {
-                new_state: Value::Null,
-                private: vec![],
-                diagnostics: d,
-            }
+            ApplyResponse::no_object(d)
         }
         Err(e) => {
             d.error(format!("Could not delete API key {id}"), e.to_string());

@@ -658,11 +658,7 @@ async fn delete(client: &Client, call: &Call, prior: Value) -> ApplyResponse {
             }
         }
     }
-    ApplyResponse {
-        new_state: Value::Null,
-        private: vec![],
-        diagnostics: Diagnostics::new(),
-    }
+    ApplyResponse::no_object(Diagnostics::new())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -85,6 +85,15 @@ pub struct ApplyResponse {
 }
 
 impl ApplyResponse {
+    /// No object afterwards: a create that failed, or a delete that is done.
+    pub fn no_object(diagnostics: Diagnostics) -> Self {
+        ApplyResponse {
+            new_state: Value::Null,
+            private: vec![],
+            diagnostics,
+        }
+    }
+
     /// Nothing was done: the prior state stands, with why.
     pub fn unchanged(prior_state: Value, diagnostics: Diagnostics) -> Self {
         ApplyResponse {

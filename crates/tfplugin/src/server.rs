@@ -150,6 +150,8 @@ fn start(opts: &ServeOptions) -> Result<Started, ServeError> {
     log::install_panic_hook();
     if !opts.debug {
         check_env().map_err(ServeError::Start)?;
+        // Before the handshake line: once Terraform has it, a Ctrl-C must not kill the plugin.
+        ignore_sigint();
     }
     let tls = match std::env::var("PLUGIN_CLIENT_CERT").ok().filter(|_| !opts.debug) {
         Some(pem) if !pem.trim().is_empty() => {
@@ -191,8 +193,11 @@ async fn run(provider: Arc<dyn Provider>, opts: ServeOptions, started: Started) 
     let shutdown = CancellationToken::new();
     watch_signals(opts.debug, shutdown.clone()).map_err(|e| ServeError::Setup(format!("signals: {e}")))?;
 
-    let Started { listener, tls, cleanup } = started;
-    let _cleanup = cleanup;
+    let Started {
+        listener,
+        tls,
+        cleanup: _cleanup,
+    } = started;
     let acceptor = match tls {
         Some((identity, client)) => Some(TlsAcceptor::from(
             tls::server_config(&identity, client).map_err(|e| ServeError::Setup(e.to_string()))?,
@@ -242,22 +247,34 @@ fn print_stdout(line: &str) {
     let _ = out.flush();
 }
 
-/// SIGINT is ignored (Terraform follows Ctrl-C with StopProvider) except in debug mode;
-/// SIGTERM shuts down cleanly so the socket is removed.
+/// Terraform sends Ctrl-C's SIGINT to the whole process group and then stops operations with
+/// StopProvider, so the plugin ignores SIGINT, from before its handshake line on.
+fn ignore_sigint() {
+    // SAFETY: SIG_IGN installs no handler code; nothing else has touched SIGINT yet.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_IGN);
+    }
+}
+
+/// SIGTERM shuts down cleanly so the socket is removed; in debug mode Ctrl-C does too.
 fn watch_signals(debug: bool, shutdown: CancellationToken) -> std::io::Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut int = signal(SignalKind::interrupt())?;
     let mut term = signal(SignalKind::terminate())?;
+    let mut int = if debug {
+        Some(signal(SignalKind::interrupt())?)
+    } else {
+        None
+    };
     tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                _ = int.recv() => {
-                    if debug {
-                        break;
-                    }
-                    log::debug("ignoring SIGINT; Terraform stops operations with StopProvider", &[]);
+        match int.as_mut() {
+            Some(int) => {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
                 }
-                _ = term.recv() => break,
+            }
+            None => {
+                term.recv().await;
             }
         }
         shutdown.cancel();
