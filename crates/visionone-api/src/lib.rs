@@ -138,6 +138,22 @@ pub struct IdBody {
 // API keys (§2)
 // ---------------------------------------------------------------------------------------------
 
+/// Timestamps that Trend's own SDK (`pytmv1`) declares as required strings: "none" travels as
+/// `""`, never `null`, or that SDK cannot parse the answer (contract §2). Reading is lenient the
+/// other way round: `""`, `null` and an absent field all mean "none", as a live tenant may send
+/// any of them.
+pub mod blank_is_none {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(value.as_deref().unwrap_or(""))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Ok(Option::<String>::deserialize(d)?.filter(|s| !s.is_empty()))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Status {
@@ -164,9 +180,11 @@ pub struct ApiKey {
     pub status: Status,
     #[serde(default)]
     pub description: Option<String>,
-    #[serde(default)]
+    /// `""` on the wire when the key never expires (see [`blank_is_none`]).
+    #[serde(default, with = "blank_is_none")]
     pub expired_date_time: Option<String>,
-    #[serde(default)]
+    /// `""` on the wire until the key is first used.
+    #[serde(default, with = "blank_is_none")]
     pub last_used_date_time: Option<String>,
     #[serde(default)]
     pub created_date_time: Option<String>,
@@ -194,7 +212,8 @@ pub struct ApiKeyCreate {
 pub struct ApiKeyCreated {
     pub id: String,
     pub value: String,
-    #[serde(default)]
+    /// `""` on the wire when the key never expires (see [`blank_is_none`]).
+    #[serde(default, with = "blank_is_none")]
     pub expired_date_time: Option<String>,
 }
 
@@ -391,6 +410,51 @@ mod tests {
         let k: ApiKey = serde_json::from_str(r#"{"id":"a","name":"n","role":"SIEM","status":"enabled"}"#).unwrap();
         assert_eq!(k.expired_date_time, None);
         assert_eq!(k.status, Status::Enabled);
+    }
+
+    /// `""`, `null` and an absent field read alike as "none", for each field the SDK needs as a string.
+    #[test]
+    fn blank_null_and_absent_timestamps_are_none() {
+        let base = r#""id":"a","name":"n","role":"SIEM","status":"enabled""#;
+        for field in ["expiredDateTime", "lastUsedDateTime"] {
+            for raw in [
+                format!(r#"{{{base},"{field}":""}}"#),
+                format!(r#"{{{base},"{field}":null}}"#),
+                format!("{{{base}}}"),
+            ] {
+                let k: ApiKey = serde_json::from_str(&raw).unwrap();
+                assert_eq!((k.expired_date_time, k.last_used_date_time), (None, None), "{raw}");
+            }
+        }
+        for raw in [
+            r#"{"id":"a","value":"s","expiredDateTime":""}"#,
+            r#"{"id":"a","value":"s","expiredDateTime":null}"#,
+            r#"{"id":"a","value":"s"}"#,
+        ] {
+            let c: ApiKeyCreated = serde_json::from_str(raw).unwrap();
+            assert_eq!(c.expired_date_time, None, "{raw}");
+        }
+        let k: ApiKey =
+            serde_json::from_str(&format!(r#"{{{base},"expiredDateTime":"2026-01-01T00:00:00Z"}}"#)).unwrap();
+        assert_eq!(k.expired_date_time.as_deref(), Some("2026-01-01T00:00:00Z"));
+    }
+
+    /// "None" is written as `""`, never `null` (Trend's SDK rejects `null`), and a value as itself.
+    #[test]
+    fn none_timestamps_are_written_as_empty_strings() {
+        let k: ApiKey = serde_json::from_str(r#"{"id":"a","name":"n","role":"SIEM","status":"enabled"}"#).unwrap();
+        let v = serde_json::to_value(&k).unwrap();
+        assert_eq!(v["expiredDateTime"], "");
+        assert_eq!(v["lastUsedDateTime"], "");
+        let c = ApiKeyCreated {
+            id: "i".into(),
+            value: "s".into(),
+            expired_date_time: Some("2026-01-01T00:00:00Z".into()),
+        };
+        assert_eq!(
+            serde_json::to_value(&c).unwrap()["expiredDateTime"],
+            "2026-01-01T00:00:00Z"
+        );
     }
 
     #[test]

@@ -239,3 +239,75 @@ async fn unsettled_create_names_the_object() {
     let posts = srv.seen().iter().filter(|s| s.method == "POST").count();
     assert_eq!(posts, 1, "a create is never retried blindly");
 }
+
+/// A key that never expires or was never used may come as `""` (what Trend's SDK needs and the
+/// emulator sends), `null` or without the field: the client reads all three as "none", in lists,
+/// single gets and 207 create entries.
+#[tokio::test]
+async fn blank_null_and_absent_timestamps_read_as_none() {
+    const FORMS: [&str; 3] = [
+        r#","expiredDateTime":"","lastUsedDateTime":"""#,
+        r#","expiredDateTime":null,"lastUsedDateTime":null"#,
+        "",
+    ];
+    let srv = start(|seen, _| {
+        let key =
+            |id: &str, form: &str| format!(r#"{{"id":"{id}","name":"{id}","role":"SIEM","status":"enabled"{form}}}"#);
+        match (seen.method.as_str(), seen.target.as_str()) {
+            ("GET", "/v3.0/iam/apiKeys?top=200") => {
+                let items: Vec<String> = FORMS
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| key(&format!("k{i}"), f))
+                    .collect();
+                json(200, &format!(r#"{{"items":[{}]}}"#, items.join(",")))
+            }
+            ("GET", t) => {
+                let i: usize = t.trim_start_matches("/v3.0/iam/apiKeys/k").parse().unwrap();
+                json(200, &key(&format!("k{i}"), FORMS[i]))
+            }
+            ("POST", "/v3.0/iam/apiKeys") => json(
+                207,
+                r#"[{"status":201,"body":{"id":"n0","value":"s0","expiredDateTime":""}},
+                    {"status":201,"body":{"id":"n1","value":"s1","expiredDateTime":null}},
+                    {"status":201,"body":{"id":"n2","value":"s2"}}]"#,
+            ),
+            _ => json(400, ""),
+        }
+    })
+    .await;
+    let c = client(&srv.url, 0, Duration::from_secs(5));
+    let cancel = CancellationToken::new();
+    let listed = c.list_api_keys(&ListQuery::default(), &cancel).await.unwrap();
+    assert_eq!(listed.len(), FORMS.len());
+    for k in &listed {
+        assert_eq!(
+            (&k.expired_date_time, &k.last_used_date_time),
+            (&None, &None),
+            "{}",
+            k.id
+        );
+        let got = c.get_api_key(&k.id, &cancel).await.unwrap().unwrap().0;
+        assert_eq!(
+            (got.expired_date_time, got.last_used_date_time),
+            (None, None),
+            "{}",
+            k.id
+        );
+    }
+    let item = |n: &str| ApiKeyCreate {
+        name: n.into(),
+        role: "SIEM".into(),
+        description: None,
+        status: None,
+        months_to_expiration: None,
+    };
+    let created = c
+        .create_api_keys(&[item("n0"), item("n1"), item("n2")], &cancel)
+        .await
+        .unwrap();
+    assert_eq!(created.len(), 3);
+    for r in created {
+        assert_eq!(r.unwrap().expired_date_time, None);
+    }
+}

@@ -167,7 +167,7 @@ async fn keys_authenticate_until_disabled_or_expired() {
     let secret = entries[0]["body"]["value"].as_str().unwrap().to_string();
     let id = entries[0]["body"]["id"].as_str().unwrap().to_string();
     let (_, _, before) = e.call(e.api(Method::GET, &format!("/iam/apiKeys/{id}"))).await;
-    assert_eq!(before["lastUsedDateTime"], Value::Null);
+    assert_eq!(before["lastUsedDateTime"], "", "never used: an empty string, not null");
     let health = |t: &str| e.req(Method::GET, "/v3.0/healthcheck/connectivity", Some(t));
     assert_eq!(e.call(health(&secret)).await.0, StatusCode::OK);
     let (_, _, after) = e.call(e.api(Method::GET, &format!("/iam/apiKeys/{id}"))).await;
@@ -595,7 +595,10 @@ async fn batch_create_per_item_outcomes() {
     let ok = &entries[0]["body"];
     assert!(ok["value"].as_str().unwrap().len() >= 32);
     assert!(ok["expiredDateTime"].is_string());
-    assert!(entries[6]["body"]["expiredDateTime"].is_null());
+    assert_eq!(
+        entries[6]["body"]["expiredDateTime"], "",
+        "never expires: an empty string"
+    );
 
     let (s, _, b) = e
         .call(e.api(Method::GET, &format!("/iam/apiKeys/{}", ok["id"].as_str().unwrap())))
@@ -607,7 +610,7 @@ async fn batch_create_per_item_outcomes() {
     );
     assert_eq!(b["description"], "fine");
     assert!(b.get("value").is_none());
-    assert_eq!(b["lastUsedDateTime"], Value::Null);
+    assert_eq!(b["lastUsedDateTime"], "");
 
     let too_many: Vec<Value> = (0..51)
         .map(|i| json!({"name": format!("n{i}"), "role": "SIEM"}))
@@ -622,6 +625,50 @@ async fn batch_create_per_item_outcomes() {
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "the body must be an array");
     assert_eq!(e.list_all("/iam/apiKeys", None).await.len(), 2);
+}
+
+/// The key shapes Trend's SDK (`pytmv1` 0.11.0) parses: in the 207 entries, the list (with `count`
+/// and `totalCount`) and the single get, `expiredDateTime` and `lastUsedDateTime` are always
+/// strings (`""` for "never"), and `description` is always present (a string or null).
+#[tokio::test]
+async fn key_shapes_never_carry_null_timestamps() {
+    let e = emu().await;
+    let entries = e
+        .create_keys(
+            ADMIN,
+            json!([
+                {"name": "forever", "role": "SIEM"},
+                {"name": "yearly", "role": "SIEM", "monthsToExpiration": 12, "description": "d"}
+            ]),
+        )
+        .await;
+    assert_eq!(entries[0]["body"]["expiredDateTime"], "");
+    assert!(entries[1]["body"]["expiredDateTime"].as_str().unwrap().ends_with('Z'));
+    let (s, _, page) = e.call(e.api(Method::GET, "/iam/apiKeys?top=50")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        (page["count"].as_u64(), page["totalCount"].as_u64()),
+        (Some(2), Some(2))
+    );
+    let mut seen = Vec::new();
+    for item in page["items"].as_array().unwrap() {
+        let (_, _, got) = e
+            .call(e.api(Method::GET, &format!("/iam/apiKeys/{}", item["id"].as_str().unwrap())))
+            .await;
+        for k in [item, &got] {
+            for field in ["id", "name", "role", "status", "expiredDateTime", "lastUsedDateTime"] {
+                assert!(k[field].is_string(), "{field} must be a string: {k}");
+            }
+            assert!(
+                k.get("description").is_some_and(|d| d.is_string() || d.is_null()),
+                "{k}"
+            );
+            assert_eq!(k["lastUsedDateTime"], "", "never used");
+        }
+        seen.push((got["name"].as_str().unwrap().to_string(), got["expiredDateTime"] == ""));
+    }
+    seen.sort();
+    assert_eq!(seen, [("forever".to_string(), true), ("yearly".to_string(), false)]);
 }
 
 #[tokio::test]
