@@ -19,6 +19,17 @@ fn client(url: &str, retries: u32, timeout: Duration) -> Client {
     Client::new(cfg).unwrap()
 }
 
+/// A create item with only a name (role SIEM, the server's defaults for the rest).
+fn siem_key(name: &str) -> ApiKeyCreate {
+    ApiKeyCreate {
+        name: name.into(),
+        role: "SIEM".into(),
+        description: None,
+        status: None,
+        months_to_expiration: None,
+    }
+}
+
 fn key_json(id: &str, name: &str) -> String {
     format!(
         r#"{{"id":"{id}","name":"{name}","role":"SIEM","status":"enabled","createdDateTime":"2099-01-01T00:00:00Z"}}"#
@@ -199,13 +210,7 @@ async fn lost_create_answer_deletes_and_recreates_the_key() {
     })
     .await;
     let c = client(&srv.url, 3, Duration::from_secs(5));
-    let item = ApiKeyCreate {
-        name: "ci".into(),
-        role: "SIEM".into(),
-        description: None,
-        status: None,
-        months_to_expiration: None,
-    };
+    let item = siem_key("ci");
     let created = c.create_api_key(&item, &CancellationToken::new()).await.unwrap();
     assert_eq!((created.id.as_str(), created.value.as_str()), ("k2", "fresh-secret"));
     assert_eq!(creates.load(Ordering::SeqCst), 2);
@@ -225,13 +230,7 @@ async fn unsettled_create_names_the_object() {
     })
     .await;
     let c = client(&srv.url, 3, Duration::from_secs(5));
-    let item = ApiKeyCreate {
-        name: "deploy-bot".into(),
-        role: "SIEM".into(),
-        description: None,
-        status: None,
-        months_to_expiration: None,
-    };
+    let item = siem_key("deploy-bot");
     let err = c.create_api_key(&item, &CancellationToken::new()).await.unwrap_err();
     assert!(err.may_have_created());
     let text = err.to_string();
@@ -295,15 +294,8 @@ async fn blank_null_and_absent_timestamps_read_as_none() {
             k.id
         );
     }
-    let item = |n: &str| ApiKeyCreate {
-        name: n.into(),
-        role: "SIEM".into(),
-        description: None,
-        status: None,
-        months_to_expiration: None,
-    };
     let created = c
-        .create_api_keys(&[item("n0"), item("n1"), item("n2")], &cancel)
+        .create_api_keys(&[siem_key("n0"), siem_key("n1"), siem_key("n2")], &cancel)
         .await
         .unwrap();
     assert_eq!(created.len(), 3);
