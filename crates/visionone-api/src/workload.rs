@@ -402,7 +402,10 @@ mod tests {
             "secretKey": "8:abc=", "active": true, "serviceAccount": false, "unknown": 1
         }))
         .unwrap();
-        assert_eq!((k.id, k.role_id, k.expiry_date), (Some(8), Some(3), Some(1_900_000_000_000)));
+        assert_eq!(
+            (k.id, k.role_id, k.expiry_date),
+            (Some(8), Some(3), Some(1_900_000_000_000))
+        );
         assert!(!format!("{k:?}").contains("8:abc="));
         let v = serde_json::to_value(ApiKeyModify {
             description: Some("d".into()),
