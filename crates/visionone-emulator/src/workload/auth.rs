@@ -120,13 +120,13 @@ pub fn credential(headers: &HeaderMap) -> Result<Credential, WsError> {
 }
 
 impl Caller {
-    /// The role whose rights the caller has: Full Access for the admin token and a session.
-    pub fn role(&self, state: &State) -> &'static RoleDef {
-        let id = match self {
-            Caller::Key(id) => state.keys.get(id).map_or(0, |k| k.role_id),
-            Caller::Token | Caller::Session(_) => roles::FULL_ACCESS,
-        };
-        roles::get(id).unwrap_or(&roles::ROLES[0])
+    /// The role whose rights the caller has: Full Access for the admin token and a session; None
+    /// (no rights at all) should a key's role ever be missing.
+    pub fn role(&self, state: &State) -> Option<&'static RoleDef> {
+        match self {
+            Caller::Key(id) => state.keys.get(id).and_then(|k| roles::get(k.role_id)),
+            Caller::Token | Caller::Session(_) => roles::get(roles::FULL_ACCESS),
+        }
     }
 }
 

@@ -163,7 +163,8 @@ async fn try_process(app: &Arc<App>, req: Request<Incoming>) -> Result<Response,
         Some(cred) => Some(st.authenticate(cred, now)?),
     };
     if let Some(c) = &caller {
-        if need.granted_by(c.role(&st)) == Some(false) {
+        let granted = c.role(&st).map_or(Some(false), |r| need.granted_by(r));
+        if granted == Some(false) {
             return Err(WsError::forbidden(format!("Not authorized to {}", need.doing())));
         }
     }
