@@ -58,7 +58,7 @@ impl Emulator {
             .block_on(visionone_emulator::start(visionone_emulator::Config {
                 listen: "127.0.0.1:0".parse().unwrap(),
                 admin_token: ADMIN_TOKEN.to_string(),
-                state_file: None,
+                ..Default::default()
             }))
             .expect("start emulator");
         Emulator {

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod filter;
+pub mod workload;
 
 /// Regions and their API hosts (contract §1).
 pub const REGIONS: &[(&str, &str)] = &[

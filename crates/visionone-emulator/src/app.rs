@@ -1,5 +1,5 @@
-//! The shared state of one running emulator: the tenant's data, the admin tokens, the clock and
-//! the test controls (faults, rate limit, call log).
+//! The shared state of one running emulator: the tenant's data (both APIs'), the admin tokens, the
+//! clock and the test controls (faults, rate limit, call log).
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -10,9 +10,12 @@ use crate::clock::Clock;
 use crate::faults::Faults;
 use crate::rate_limit::RateLimit;
 use crate::store::Store;
+use crate::workload;
 
 pub struct App {
     pub store: Mutex<Store>,
+    /// The Workload Security API's keys and sessions (`/api`).
+    pub workload: Mutex<workload::State>,
     pub controls: Mutex<Controls>,
     /// Admin tokens: Master Administrator credentials that are not listed keys.
     pub tokens: Mutex<HashSet<String>>,
@@ -30,9 +33,16 @@ pub struct Controls {
 }
 
 impl App {
-    pub fn new(store: Store, admin_token: String, clock_offset: i64, local: SocketAddr) -> Self {
+    pub fn new(
+        store: Store,
+        workload: workload::State,
+        admin_token: String,
+        clock_offset: i64,
+        local: SocketAddr,
+    ) -> Self {
         App {
             store: Mutex::new(store),
+            workload: Mutex::new(workload),
             controls: Mutex::new(Controls::default()),
             tokens: Mutex::new(HashSet::from([admin_token])),
             clock: Clock::new(clock_offset),

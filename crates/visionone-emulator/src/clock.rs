@@ -31,6 +31,16 @@ impl Clock {
         real_now().saturating_add(self.offset.load(Ordering::Relaxed))
     }
 
+    /// Emulator time now in milliseconds (the Workload Security API's unit): the same offset on
+    /// real milliseconds, so moving the clock moves both APIs alike.
+    pub fn now_ms(&self) -> i64 {
+        let real = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        real.saturating_add(self.offset().saturating_mul(1000))
+    }
+
     pub fn offset(&self) -> i64 {
         self.offset.load(Ordering::Relaxed)
     }
@@ -109,6 +119,7 @@ mod tests {
         assert!((n - (1_796_119_200 + 90 * 86_400)).abs() <= 1);
         assert!(c.advance(i64::MAX).is_err());
         assert!(c.set(-5).is_err());
+        assert!((c.now_ms() / 1000 - c.now()).abs() <= 1);
         c.reset();
         assert_eq!(c.offset(), 0);
         assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");

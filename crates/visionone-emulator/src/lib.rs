@@ -1,6 +1,7 @@
 //! A local emulator of the Trend Vision One v3.0 IAM API (`shared/visionone-api.md`): API keys,
-//! roles and user accounts with the contract's rules enforced, plus a control surface under
-//! `/_emulator/` for tests (clock, faults, rate limit, call log, reset).
+//! roles and user accounts with the contract's rules enforced; the Workload Security API's keys,
+//! roles and sessions under `/api` (`docs/contract/workload-security-api.md`); and a control
+//! surface under `/_emulator/` for tests (clock, faults, rate limit, call log, reset).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -23,6 +24,9 @@ mod persist;
 mod rate_limit;
 mod server;
 mod store;
+mod workload;
+
+pub use workload::WorkloadLogin;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -47,6 +51,8 @@ pub struct Config {
     pub admin_token: String,
     /// Where to load the tenant's data from at start and save it at shutdown.
     pub state_file: Option<PathBuf>,
+    /// The user name and password `POST /api/sessions` accepts; None: sign-in always fails.
+    pub workload_login: Option<WorkloadLogin>,
 }
 
 impl Default for Config {
@@ -55,6 +61,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             admin_token: DEFAULT_ADMIN_TOKEN.to_string(),
             state_file: None,
+            workload_login: None,
         }
     }
 }
@@ -66,6 +73,7 @@ impl std::fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("admin_token", &"<redacted>")
             .field("state_file", &self.state_file)
+            .field("workload_login", &self.workload_login)
             .finish()
     }
 }
@@ -82,19 +90,20 @@ pub struct Handle {
 
 /// Bind, load the state file if any, and serve in a background task.
 pub async fn start(cfg: Config) -> std::io::Result<Handle> {
-    let (store, offset) = match &cfg.state_file {
+    let (store, offset, workload) = match &cfg.state_file {
         Some(path) => match persist::load(path)? {
-            Some(snap) => {
+            Some(mut snap) => {
                 let offset = snap.clock_offset;
-                (Store::from_snapshot(snap), offset)
+                let ws = workload::State::restore(cfg.workload_login.clone(), std::mem::take(&mut snap.workload));
+                (Store::from_snapshot(snap), offset, ws)
             }
-            None => (Store::new(), 0),
+            None => (Store::new(), 0, workload::State::new(cfg.workload_login.clone())),
         },
-        None => (Store::new(), 0),
+        None => (Store::new(), 0, workload::State::new(cfg.workload_login.clone())),
     };
     let listener = TcpListener::bind(cfg.listen).await?;
     let addr = listener.local_addr()?;
-    let app = Arc::new(App::new(store, cfg.admin_token, offset, addr));
+    let app = Arc::new(App::new(store, workload, cfg.admin_token, offset, addr));
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(server::accept_loop(listener, app.clone(), stopped));
     Ok(Handle {
@@ -121,7 +130,8 @@ impl Handle {
         let _ = self.stop.send(true);
         let _ = self.task.await;
         if let Some(path) = &self.state_file {
-            let snap = lock(&self.app.store).snapshot(self.app.clock.offset());
+            let mut snap = lock(&self.app.store).snapshot(self.app.clock.offset());
+            snap.workload = lock(&self.app.workload).snapshot();
             if let Err(e) = persist::save(path, &snap) {
                 eprintln!("visionone-emulator: could not save state to {}: {e}", path.display());
             }

@@ -1,12 +1,14 @@
-//! `visionone-emulator --listen 127.0.0.1:PORT --token TOKEN [--state FILE]`: prints its base URL
-//! as the first line on stdout, then serves until SIGINT or SIGTERM (saving `--state` on exit).
+//! `visionone-emulator --listen 127.0.0.1:PORT --token TOKEN [--state FILE] [--workload-login U:P]`:
+//! prints its base URL as the first line on stdout, then serves until SIGINT or SIGTERM (saving
+//! `--state` on exit). The Workload Security API is at that URL + `/api`.
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use visionone_emulator::{start, Config};
+use visionone_emulator::{start, Config, WorkloadLogin};
 
-const USAGE: &str = "usage: visionone-emulator [--listen ADDR:PORT] [--token TOKEN] [--state FILE]";
+const USAGE: &str = "usage: visionone-emulator [--listen ADDR:PORT] [--token TOKEN] [--state FILE] \
+                     [--workload-login [TENANT/]USER:PASSWORD]";
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> {
     let mut cfg = Config::default();
@@ -36,6 +38,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
                 }
             }
             "--state" => cfg.state_file = Some(value()?.into()),
+            "--workload-login" => cfg.workload_login = Some(WorkloadLogin::parse(&value()?)?),
             other => return Err(format!("unknown argument '{other}'\n{USAGE}")),
         }
     }
@@ -111,6 +114,10 @@ mod tests {
         assert_eq!(c.listen.port(), 8080);
         assert_eq!(c.admin_token, "t");
         assert!(c.state_file.is_some());
+        assert!(c.workload_login.is_none());
+        let w = parse_args(args(&["--workload-login", "admin:s3cret"])).unwrap();
+        assert_eq!(w.workload_login.map(|l| l.user), Some("admin".to_string()));
+        assert!(parse_args(args(&["--workload-login", "admin"])).is_err());
         let d = parse_args(args(&[])).unwrap();
         assert_eq!(d.listen.port(), 0);
         assert_eq!(d.admin_token, "emulator-admin-token");

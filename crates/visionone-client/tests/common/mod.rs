@@ -21,7 +21,7 @@ impl Emu {
         let handle = visionone_emulator::start(visionone_emulator::Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             admin_token: ADMIN.into(),
-            state_file: None,
+            ..Default::default()
         })
         .await
         .expect("emulator starts");

@@ -1,9 +1,9 @@
-//! The `/v3.0` API: faults, rate limit, body limit, authentication, routing, permission check,
-//! then the handler; every call is logged.
+//! The `/v3.0` API: rate limit, body limit, authentication, routing, permission check, then the
+//! handler (faults and the call log come from `pipeline`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::Query;
@@ -19,13 +19,11 @@ use visionone_api::{
 };
 
 use super::body;
+use super::pipeline::{BatchItems, Surface};
 use super::routes::{self, Miss, Route};
-use super::DropConnection;
 use crate::app::{lock, App};
-use crate::call_log::Call;
 use crate::clock::Ts;
 use crate::error::ApiError;
-use crate::faults::{FaultKind, Hit};
 use crate::list::{self, filter_header, ListParams, Paged};
 use crate::permissions;
 use crate::store::{
@@ -33,84 +31,16 @@ use crate::store::{
     ROLE_ORDER_FIELDS,
 };
 
-/// Serve one API call, applying any injected fault, and log it.
-pub async fn serve(app: &Arc<App>, req: Request<Incoming>) -> Response {
-    let method = req.method().to_string();
-    let path = req.uri().path().to_string();
-    let hit = lock(&app.controls).faults.pick(&method, &path);
-    let (resp, fault) = match hit {
-        None => (process(app, req).await, None),
-        Some(Hit { kind, latency_ms }) => (apply_fault(app, req, kind, latency_ms).await, Some(kind.name())),
-    };
-    let dropped = resp.extensions().get::<DropConnection>().is_some();
-    let status = if dropped && fault != Some("lost-answer") {
-        0
-    } else {
-        resp.status().as_u16()
-    };
-    let items = resp.extensions().get::<BatchItems>().map(|b| b.0);
-    lock(&app.controls).calls.push(Call {
-        method,
-        path,
-        status,
-        fault,
-        items,
-    });
-    resp
-}
+/// The Vision One API as a [`Surface`]: its errors are `{"error": {"code", "message"}}`.
+pub struct V1;
 
-/// How many items a batch call carried, for the call log (benchmarks read batch sizes from it).
-#[derive(Clone, Copy)]
-struct BatchItems(usize);
+impl Surface for V1 {
+    fn process(app: &Arc<App>, req: Request<Incoming>) -> impl std::future::Future<Output = Response> + Send {
+        process(app, req)
+    }
 
-async fn apply_fault(app: &Arc<App>, req: Request<Incoming>, kind: FaultKind, latency_ms: u64) -> Response {
-    match kind {
-        FaultKind::Latency => {
-            tokio::time::sleep(Duration::from_millis(latency_ms)).await;
-            process(app, req).await
-        }
-        FaultKind::LostAnswer => {
-            let mut resp = process(app, req).await;
-            resp.extensions_mut().insert(DropConnection);
-            resp
-        }
-        FaultKind::Drop => {
-            // Take the whole request first, so the client has sent it and cannot tell whether it ran.
-            let _ = body::read(req.into_body()).await;
-            let mut resp = StatusCode::INTERNAL_SERVER_ERROR.into_response();
-            resp.extensions_mut().insert(DropConnection);
-            resp
-        }
-        FaultKind::TooManyRequests | FaultKind::TooManyRequestsNoRetryAfter => {
-            let mut resp = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                codes::TOO_MANY_REQUESTS,
-                "Too many API requests",
-            )
-            .into_response();
-            if kind == FaultKind::TooManyRequests {
-                resp.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
-            }
-            resp
-        }
-        FaultKind::InternalError => ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            codes::INTERNAL_SERVER_ERROR,
-            "Injected internal server error",
-        )
-        .into_response(),
-        FaultKind::BadGateway => (
-            StatusCode::BAD_GATEWAY,
-            [(axum::http::header::CONTENT_TYPE, "text/html")],
-            "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>",
-        )
-            .into_response(),
-        FaultKind::Unavailable => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "ServiceUnavailable",
-            "The service is temporarily unavailable",
-        )
-        .into_response(),
+    fn error(status: StatusCode, code: &'static str, message: &str) -> Response {
+        ApiError::new(status, code, message).into_response()
     }
 }
 

@@ -57,6 +57,7 @@ fn handle(app: &App, method: &Method, path: &str, bytes: &[u8]) -> Result<Respon
     match (method.as_str(), segs.as_slice()) {
         ("POST", ["reset"]) => {
             *lock(&app.store) = Store::new();
+            lock(&app.workload).reset();
             *lock(&app.controls) = Controls::default();
             app.clock.reset();
             Ok(StatusCode::NO_CONTENT.into_response())
@@ -112,6 +113,8 @@ fn handle(app: &App, method: &Method, path: &str, bytes: &[u8]) -> Result<Respon
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         ("GET", ["keys"]) => Ok(Json(json!({ "items": lock(&app.store).internal_keys(now) })).into_response()),
+        (m, ["workload", rest @ ..]) => crate::workload::control(app, m, rest)
+            .ok_or_else(|| ApiError::not_found(format!("no such control: {method} {path}"))),
         _ => Err(ApiError::not_found(format!("no such control: {method} {path}"))),
     }
 }

@@ -1,10 +1,14 @@
-//! HTTP front: splits the API (`/v3.0`) from the control surface (`/_emulator/`) and stamps
-//! every answer with `x-trace-id` and a `Date` from the emulator clock.
+//! HTTP front: splits the Vision One API (`/v3.0`) and the Workload Security API (`/api`) from the
+//! control surface (`/_emulator/`) and stamps every answer with `x-trace-id` and a `Date` from the
+//! emulator clock.
 
 mod api;
 mod body;
 mod control;
+pub(crate) mod pipeline;
 mod routes;
+
+pub(crate) use body::{json as json_body, read as read_body};
 
 use std::sync::Arc;
 
@@ -24,7 +28,9 @@ pub struct DropConnection;
 pub async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response {
     let path = req.uri().path();
     let mut resp = if path == "/v3.0" || path.starts_with("/v3.0/") {
-        api::serve(&app, req).await
+        pipeline::serve::<api::V1>(&app, req).await
+    } else if path == "/api" || path.starts_with("/api/") {
+        pipeline::serve::<crate::workload::Workload>(&app, req).await
     } else if path.starts_with("/_emulator/") {
         control::serve(&app, req).await
     } else {

@@ -79,6 +79,9 @@ pub struct Snapshot {
     pub keys: Vec<KeyRec>,
     pub custom_roles: Vec<RoleRec>,
     pub accounts: Vec<AccountRec>,
+    /// The Workload Security API's keys (absent in files written before it existed).
+    #[serde(default)]
+    pub workload: crate::workload::Snapshot,
 }
 
 /// When the predefined roles were last updated (fixed, so their order is stable).
@@ -163,6 +166,7 @@ impl Store {
             keys,
             custom_roles,
             accounts,
+            workload: Default::default(),
         }
     }
 
