@@ -10,6 +10,7 @@ py=${PYTHON:-python3}
 # The SDKs under test, pinned; pytest to drive them. Add a line per SDK suite.
 requirements=(
   'pytmv1==0.11.0'
+  'deep-security-api==20.0.463'
   'pytest==9.2.0'
 )
 
