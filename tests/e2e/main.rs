@@ -8,4 +8,5 @@ mod custom_role;
 mod examples;
 mod harness;
 mod provider_block;
+mod upgrade;
 mod user_account;

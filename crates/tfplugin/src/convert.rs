@@ -24,6 +24,7 @@ fn block_to_proto(b: &Block, version: i64) -> pb::schema::Block {
         description: b.description.clone(),
         description_kind: pb::StringKind::Markdown as i32,
         deprecated: b.deprecated,
+        ..Default::default()
     }
 }
 
@@ -59,6 +60,7 @@ pub fn attribute_to_proto(a: &Attribute) -> pb::schema::Attribute {
         sensitive: a.sensitive,
         description_kind: pb::StringKind::Markdown as i32,
         deprecated: a.deprecated,
+        ..Default::default()
     }
 }
 

@@ -113,6 +113,7 @@ fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
         plan_destroy: false,
         get_provider_schema_optional: false,
+        ..Default::default()
     }
 }
 
@@ -142,6 +143,7 @@ impl pb::provider_server::Provider for ProviderService {
                 .keys()
                 .map(|k| pb::get_metadata::ResourceMetadata { type_name: k.clone() })
                 .collect(),
+            ..Default::default()
         }))
     }
 
@@ -165,6 +167,7 @@ impl pb::provider_server::Provider for ProviderService {
             diagnostics: vec![],
             provider_meta: s.provider_meta.as_ref().map(schema_to_proto),
             server_capabilities: Some(capabilities()),
+            ..Default::default()
         }))
     }
 
@@ -407,6 +410,7 @@ impl pb::provider_server::Provider for ProviderService {
                             type_name: item.type_name,
                             state,
                             private: item.private,
+                            ..Default::default()
                         });
                     }
                 }
@@ -416,6 +420,7 @@ impl pb::provider_server::Provider for ProviderService {
         Ok(Response::new(pb::import_resource_state::Response {
             imported_resources,
             diagnostics: diagnostics_to_proto(&diags),
+            ..Default::default()
         }))
     }
 
@@ -442,6 +447,7 @@ impl pb::provider_server::Provider for ProviderService {
         Ok(Response::new(pb::read_data_source::Response {
             state,
             diagnostics: diagnostics_to_proto(&diags),
+            ..Default::default()
         }))
     }
 

@@ -47,6 +47,7 @@ fn plan_req(type_name: &str, input: &str) -> pb::plan_resource_change::Request {
         config: dv(&config(input)),
         prior_private: b"p".to_vec(),
         provider_meta: None,
+        ..Default::default()
     }
 }
 
@@ -162,6 +163,7 @@ async fn stop_provider_cancels_an_apply_in_flight() {
                 config: dv(&config("wait")),
                 planned_private: vec![],
                 provider_meta: None,
+                ..Default::default()
             })
             .await
     });
