@@ -11,6 +11,7 @@ pub fn build(s: &Settings) -> Result<Client, String> {
         max_retries: s.max_retries,
         user_agent: format!("terraform-provider-visionone/{}", env!("CARGO_PKG_VERSION")),
         max_requests_per_minute: s.max_requests_per_minute,
+        network: Default::default(),
     })
     .map_err(|e| e.to_string())
 }

@@ -23,6 +23,13 @@ mod persist;
 mod rate_limit;
 mod server;
 mod store;
+#[cfg(feature = "test-network")]
+pub mod test_pki;
+#[cfg(feature = "test-network")]
+pub mod test_proxy;
+mod tls;
+
+pub use tls::TlsIdentity;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -74,6 +81,7 @@ impl std::fmt::Debug for Config {
 /// [`Handle::shutdown`] to stop it (and save its state).
 pub struct Handle {
     addr: SocketAddr,
+    scheme: &'static str,
     app: Arc<App>,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
@@ -82,6 +90,15 @@ pub struct Handle {
 
 /// Bind, load the state file if any, and serve in a background task.
 pub async fn start(cfg: Config) -> std::io::Result<Handle> {
+    serve(cfg, None).await
+}
+
+/// [`start`], serving HTTPS with `tls` as the server certificate.
+pub async fn start_tls(cfg: Config, tls: &TlsIdentity) -> std::io::Result<Handle> {
+    serve(cfg, Some(tls)).await
+}
+
+async fn serve(cfg: Config, tls: Option<&TlsIdentity>) -> std::io::Result<Handle> {
     let (store, offset) = match &cfg.state_file {
         Some(path) => match persist::load(path)? {
             Some(snap) => {
@@ -92,13 +109,16 @@ pub async fn start(cfg: Config) -> std::io::Result<Handle> {
         },
         None => (Store::new(), 0),
     };
+    let tls = tls.map(tls::acceptor).transpose()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let listener = TcpListener::bind(cfg.listen).await?;
     let addr = listener.local_addr()?;
     let app = Arc::new(App::new(store, cfg.admin_token, offset, addr));
     let (stop, stopped) = watch::channel(false);
-    let task = tokio::spawn(server::accept_loop(listener, app.clone(), stopped));
+    let task = tokio::spawn(server::accept_loop(listener, tls, app.clone(), stopped));
     Ok(Handle {
         addr,
+        scheme,
         app,
         stop,
         task,
@@ -107,9 +127,9 @@ pub async fn start(cfg: Config) -> std::io::Result<Handle> {
 }
 
 impl Handle {
-    /// `http://127.0.0.1:PORT`: no trailing slash, no `/v3.0`.
+    /// `http://127.0.0.1:PORT` (`https://` with TLS): no trailing slash, no `/v3.0`.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     pub fn addr(&self) -> SocketAddr {
