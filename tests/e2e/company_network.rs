@@ -202,8 +202,9 @@ impl Drop for SystemCa {
 }
 
 fn update_ca_certificates() {
+    // Not `--fresh`: an incremental update leaves the rest of the store in place for whatever
+    // else on this machine reads it meanwhile.
     let o = Command::new("update-ca-certificates")
-        .arg("--fresh")
         .output()
         .expect("update-ca-certificates (package ca-certificates) is needed");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
