@@ -46,6 +46,7 @@ impl Tenant {
                 listen: "127.0.0.1:0".parse().unwrap(),
                 admin_token: ADMIN_TOKEN.to_string(),
                 state_file: Some(state),
+                ..Default::default()
             }))
             .expect("start emulator from the 0.1.0 state");
         let t = Tenant {
