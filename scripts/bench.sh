@@ -1,34 +1,88 @@
 #!/usr/bin/env bash
-# `make bench`: one run, one table. Start-up of the provider process (handshake with AutoMTLS),
-# then Terraform over N keys (BENCH_KEYS, default 1000) against the emulator, coalescing on/off.
+# `make bench`: one run, one table per Terraform version. Start-up of the provider process
+# (handshake with AutoMTLS), then Terraform over N keys (BENCH_KEYS, default 1000) against the
+# emulator, coalescing on/off, on every Terraform of BENCH_TERRAFORMS (default: 1.15.5 and 1.0.3
+# from .tools/bin). Each table gives wall and calls, the distance from Terraform's own floor (the
+# same work at 0 ms latency without coalescing), batch sizes, where the time went, and the goals.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-export TERRAFORM=${TERRAFORM:-$root/.tools/bin/terraform} CHECKPOINT_DISABLE=1
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+export CHECKPOINT_DISABLE=1
+versions=${BENCH_TERRAFORMS:-1.15.5 1.0.3}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+table() {
+  grep -o '^BENCH|.*$' "$1" | awk -F'|' '
+    { metric = $2; mode = $3; key = metric "|" mode
+      secs[key] = $4; calls[key] = $5; errs[key] = $6; floor[key] = $7
+      if (!(metric in seen)) { seen[metric] = 1; order[++n] = metric } }
+    function ratio(a, b) { return (b + 0 == 0) ? "-" : sprintf("%.2fx", a / b) }
+    function goal(text, value, limit,   ok) {
+      if (value == "") return
+      ok = (value + 0 <= limit) ? "met" : "NOT MET"
+      printf "  %-58s %8.2f  (<= %s) %s\n", text, value, limit, ok
+    }
+    END {
+      printf "%-38s %-6s %9s %9s %7s %9s\n", "scenario", "mode", "wall (s)", "API calls", "errors", "x floor"
+      for (i = 1; i <= n; i++) for (m = 0; m < 2; m++) {
+        mode = m ? "off" : "on"; key = order[i] "|" mode
+        if (!(key in secs)) continue
+        f = floor[key] "|off"
+        x = (floor[key] != "-" && (f in secs)) ? ratio(secs[key], secs[f]) : "-"
+        printf "%-38s %-6s %9s %9s %7s %9s\n", order[i], mode, secs[key], calls[key], errs[key], x
+      }
+      print ""
+      print "coalescing on / off:"
+      for (i = 1; i <= n; i++) {
+        on = order[i] "|on"; off = order[i] "|off"
+        if (!(on in secs) || !(off in secs) || calls[on] == "-") continue
+        printf "  %-36s wall %s   calls %s\n", order[i], ratio(secs[on], secs[off]), ratio(calls[on], calls[off])
+      }
+      print ""
+      print "goals:"
+      for (i = 1; i <= n; i++) {
+        m = order[i]; on = m "|on"; off = m "|off"
+        if (!(on in secs) || !(off in secs) || calls[on] == "-") continue
+        if (m == "no-change plan") { goal(m ": wall on / off", secs[on] / secs[off], 0.3); goal(m ": calls on", calls[on], 10); continue }
+        if (m ~ /calls\/min/) { goal(m ": wall on / off", secs[on] / secs[off], 0.1); goal(m ": errors on", errs[on], 0); continue }
+        goal(m ": wall on / off", secs[on] / secs[off], 1.05)
+        if (m == "apply") goal(m ": calls on", calls[on], 110)
+        if (m == "destroy") goal(m ": calls on", calls[on], 115)
+        if (m == "apply" || m == "destroy") {
+          f = floor[on] "|off"
+          if (f in secs) { goal(m ": on / Terraform floor", secs[on] / secs[f], 1.2); goal(m ": off / Terraform floor", secs[off] / secs[f], 1.2) }
+        }
+      }
+    }'
+  echo
+  echo "batch sizes (items x calls):"
+  grep -o '^BATCHES|.*$' "$1" | awk -F'|' '{ printf "  %-30s %-4s %s\n", $2, $3, $4 }'
+  echo
+  echo "where the time goes (Terraform -json hooks):"
+  grep -o '^TIMELINE|.*$' "$1" | awk -F'|' '{ line = $0; sub(/^TIMELINE[|][^|]*[|][^|]*[|]/, "", line); printf "  %-22s %-4s %s\n", $2, $3, line }'
+}
+
+# BENCH_TABLE=FILE: only print the table of one saved run.
+if [[ -n ${BENCH_TABLE:-} ]]; then table "$BENCH_TABLE"; exit; fi
 
 # The binary users get from `make release` (static on Linux: scripts/build-release.sh).
 export PROVIDER_BIN=$(scripts/build-release.sh)
-cargo run --release -q -p tfplugin --example handshake_bench -- "$PROVIDER_BIN" 200 | tee -a "$out" >&2
-cargo test --release --test bench -- --ignored --nocapture --test-threads=1 2>&1 | tee -a "$out" >&2
+cargo run --release -q -p tfplugin --example handshake_bench -- "$PROVIDER_BIN" 200 | tee "$out/startup" >&2
+cargo test --release --test bench --no-run >&2
+for v in $versions; do
+  tf=$root/.tools/bin/terraform-$v
+  [[ -x $tf ]] || { echo "no $tf: run make tools" >&2; exit 1; }
+  echo "== Terraform $v" >&2
+  TERRAFORM=$tf cargo test --release --test bench -- --ignored --nocapture --test-threads=1 2>&1 |
+    tee "$out/tf-$v" >&2
+done
 
 echo
-echo "== benchmark: $(nproc) cores, ${BENCH_KEYS:-1000} keys, 100 ms injected latency unless noted"
-grep -E '^start-to-handshake|^process start floor|^peak RSS at handshake' "$out" || true
-printf '%-44s %-10s %10s %10s %8s\n' "scenario" "coalesce" "wall (s)" "API calls" "errors"
-grep -o 'BENCH|.*$' "$out" | while IFS='|' read -r _ metric mode secs calls errors; do
-  printf '%-44s %-10s %10s %10s %8s\n' "$metric" "$mode" "$secs" "$calls" "$errors"
+echo "== benchmark: $(nproc) cores, ${BENCH_KEYS:-1000} keys, ${BENCH_LATENCY_MS:-100} ms injected latency unless noted"
+grep -E '^start-to-handshake|^process start floor|^peak RSS at handshake' "$out/startup" || true
+for v in $versions; do
+  echo
+  echo "== Terraform $v"
+  table "$out/tf-$v"
 done
-echo
-echo "coalescing on / off:"
-grep -o 'BENCH|.*$' "$out" | awk -F'|' '
-  $3 == "on"  { on_s[$2] = $4; on_c[$2] = $5; order[++n] = $2 }
-  $3 == "off" { off_s[$2] = $4; off_c[$2] = $5 }
-  END {
-    for (i = 1; i <= n; i++) {
-      m = order[i]
-      if (!(m in off_s) || off_s[m] + 0 == 0 || on_c[m] == "-") continue
-      printf "  %-42s wall %.2fx   calls %.2fx\n", m, on_s[m] / off_s[m], on_c[m] / off_c[m]
-    }
-  }'

@@ -1,30 +1,47 @@
 //! `make bench`: Terraform applies, plans and destroys N API keys (default 1000) against the
-//! emulator with injected latency, with request coalescing on and off, and prints one
-//! `BENCH|...` line per figure for scripts/bench.sh to tabulate. Not a test of speed: the
-//! assertions only check that each run converged; the figures are printed, not judged.
+//! emulator, with request coalescing on and off, and prints one `BENCH|...` line per figure for
+//! scripts/bench.sh to tabulate (it runs this once per Terraform version). Not a test of speed:
+//! the assertions only check that each run converged; the figures are printed, not judged.
 //!
-//! Run: `cargo test --release --test bench -- --ignored --nocapture --test-threads=1`.
+//! Beside each figure: `BATCHES|...` (how many items each call carried) and `TIMELINE|...`
+//! (from Terraform's `-json` hooks: how long until the first resource started, how long each
+//! resource spent in the provider, and how long Terraform spent between one resource's answer and
+//! the next resource's start), which show where the wall time goes.
+//!
+//! Knobs: BENCH_KEYS (1000), BENCH_SMALL_KEYS (10), BENCH_LATENCY_MS (100), BENCH_MODES (on,off),
+//! BENCH_BREAKDOWN (print calls per endpoint). Run:
+//! `cargo test --release --test bench -- --ignored --nocapture --test-threads=1`.
 
 #[path = "../e2e/harness.rs"]
 mod harness;
 
+mod timeline;
+
 use harness::*;
 use serde_json::json;
+use std::collections::BTreeMap;
 use std::time::Instant;
 
-fn keys() -> usize {
-    std::env::var("BENCH_KEYS")
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
         .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000)
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+/// Keys of the large scenarios (BENCH_KEYS, default 1000).
+fn keys() -> usize {
+    env_num("BENCH_KEYS", 1000) as usize
+}
+
+/// Keys of the small apply (BENCH_SMALL_KEYS, default 10: one round of Terraform's parallelism).
+fn small_keys() -> usize {
+    env_num("BENCH_SMALL_KEYS", 10) as usize
 }
 
 /// Injected latency per API call (BENCH_LATENCY_MS, default 100).
 fn latency_ms() -> u64 {
-    std::env::var("BENCH_LATENCY_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100)
+    env_num("BENCH_LATENCY_MS", 100)
 }
 
 /// Which coalescing modes to run (BENCH_MODES, default "on,off").
@@ -37,6 +54,14 @@ fn modes() -> Vec<bool> {
             _ => None,
         })
         .collect()
+}
+
+fn mode_name(coalesce: bool) -> &'static str {
+    if coalesce {
+        "on"
+    } else {
+        "off"
+    }
 }
 
 fn config(n: usize, provider_extra: &str) -> String {
@@ -64,16 +89,25 @@ struct Run {
     secs: f64,
     calls: usize,
     errors: usize,
+    /// Items per batch call: how many calls carried that many.
+    sizes: BTreeMap<u64, usize>,
+    timeline: Option<timeline::Summary>,
 }
 
 fn timed(emu: &Emulator, tf: &Tf, args: &[&str]) -> Run {
     emu.clear_calls();
+    // Applies and destroys report their hooks as JSON lines, for the timeline.
+    let json = matches!(args.first(), Some(&"apply") | Some(&"destroy"));
+    let mut args = args.to_vec();
+    if json {
+        args.push("-json");
+    }
     let t = Instant::now();
-    let o = tf.run(args);
+    let o = tf.run(&args);
     let secs = t.elapsed().as_secs_f64();
     let calls = emu.calls();
     if std::env::var_os("BENCH_BREAKDOWN").is_some() {
-        let mut m = std::collections::BTreeMap::<String, usize>::new();
+        let mut m = BTreeMap::<String, usize>::new();
         for c in &calls {
             let p = c["path"].as_str().unwrap_or("");
             let p = if p.starts_with("/v3.0/iam/apiKeys/") && !p.ends_with("/delete") {
@@ -85,13 +119,12 @@ fn timed(emu: &Emulator, tf: &Tf, args: &[&str]) -> Run {
                 .or_default() += 1;
         }
         eprintln!("calls for {args:?}: {m:#?}");
-        let mut sizes = std::collections::BTreeMap::<u64, usize>::new();
-        for c in &calls {
-            if let Some(n) = c["items"].as_u64() {
-                *sizes.entry(n).or_default() += 1;
-            }
+    }
+    let mut sizes = BTreeMap::new();
+    for c in &calls {
+        if let Some(n) = c["items"].as_u64() {
+            *sizes.entry(n).or_default() += 1;
         }
-        eprintln!("batch sizes (items: calls) for {args:?}: {sizes:?}");
     }
     let errors = calls
         .iter()
@@ -102,11 +135,22 @@ fn timed(emu: &Emulator, tf: &Tf, args: &[&str]) -> Run {
         secs,
         calls: calls.len(),
         errors,
+        sizes,
+        timeline: json.then(|| timeline::Summary::of(&o.stdout, secs)).flatten(),
     }
 }
 
-fn report(metric: &str, mode: &str, r: &Run) {
-    println!("BENCH|{metric}|{mode}|{:.1}|{}|{}", r.secs, r.calls, r.errors);
+/// One figure, compared by scripts/bench.sh with the `floor` figure (Terraform's own time for the
+/// same work, with coalescing off at 0 ms latency; `-` for none).
+fn report(metric: &str, mode: &str, floor: &str, r: &Run) {
+    println!("BENCH|{metric}|{mode}|{:.2}|{}|{}|{floor}", r.secs, r.calls, r.errors);
+    if !r.sizes.is_empty() {
+        let sizes: Vec<String> = r.sizes.iter().map(|(n, c)| format!("{n}x{c}")).collect();
+        println!("BATCHES|{metric}|{mode}|{}", sizes.join(" "));
+    }
+    if let Some(t) = &r.timeline {
+        println!("TIMELINE|{metric}|{mode}|{t}");
+    }
 }
 
 fn mode_env(tf: &mut Tf, coalesce: bool, rss_file: &std::path::Path) {
@@ -129,18 +173,27 @@ fn workdir(emu: &Emulator, n: usize, coalesce: bool, provider_extra: &str) -> (T
     (tf, rss)
 }
 
+/// An emulator answering every call after `latency_ms` (none at 0).
+fn emulator(latency_ms: u64) -> Emulator {
+    let emu = Emulator::start();
+    if latency_ms > 0 {
+        emu.control("POST", "faults", json!({ "kind": "latency", "latencyMs": latency_ms }));
+    }
+    emu
+}
+
 /// Apply, check that every key exists, report.
-fn apply(emu: &Emulator, tf: &Tf, n: usize, metric: &str, mode: &str) {
+fn apply(emu: &Emulator, tf: &Tf, n: usize, metric: &str, mode: &str, floor: &str) {
     let r = timed(emu, tf, APPLY);
     assert_eq!(emu.keys().len(), n, "apply did not create every key");
-    report(metric, mode, &r);
+    report(metric, mode, floor, &r);
 }
 
 /// Destroy, check that no key is left, report.
-fn destroy(emu: &Emulator, tf: &Tf, metric: &str, mode: &str) {
+fn destroy(emu: &Emulator, tf: &Tf, metric: &str, mode: &str, floor: &str) {
     let r = timed(emu, tf, DESTROY);
     assert_eq!(emu.keys().len(), 0, "destroy left keys behind");
-    report(metric, mode, &r);
+    report(metric, mode, floor, &r);
 }
 
 fn peak_rss_mb(file: &std::path::Path) -> f64 {
@@ -151,41 +204,60 @@ fn peak_rss_mb(file: &std::path::Path) -> f64 {
         / 1024.0
 }
 
+const APPLY_FLOOR: &str = "apply, 0 ms";
+const DESTROY_FLOOR: &str = "destroy, 0 ms";
+
+/// What Terraform itself takes for the work when the API answers at once: with coalescing off,
+/// the floor under every scenario's apply and destroy; with it on, whether batching costs time
+/// when there is no latency to hide.
+#[test]
+#[ignore = "benchmark: run with make bench"]
+fn zero_latency() {
+    let n = keys();
+    for coalesce in modes() {
+        let mode = mode_name(coalesce);
+        let emu = emulator(0);
+        let (tf, _) = workdir(&emu, n, coalesce, "");
+        apply(&emu, &tf, n, APPLY_FLOOR, mode, APPLY_FLOOR);
+        destroy(&emu, &tf, DESTROY_FLOOR, mode, DESTROY_FLOOR);
+    }
+}
+
 #[test]
 #[ignore = "benchmark: run with make bench"]
 fn apply_plan_destroy_with_latency() {
     let n = keys();
     for coalesce in modes() {
-        let mode = if coalesce { "on" } else { "off" };
-        let emu = Emulator::start();
-        emu.control(
-            "POST",
-            "faults",
-            json!({ "kind": "latency", "latencyMs": latency_ms() }),
-        );
+        let mode = mode_name(coalesce);
+        let emu = emulator(latency_ms());
         let (tf, rss) = workdir(&emu, n, coalesce, "");
-        apply(&emu, &tf, n, "apply", mode);
+        apply(&emu, &tf, n, "apply", mode, APPLY_FLOOR);
         let plan = timed(&emu, &tf, &["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
-        report("no-change plan", mode, &plan);
-        destroy(&emu, &tf, "destroy", mode);
+        report("no-change plan", mode, "-", &plan);
+        destroy(&emu, &tf, "destroy", mode, DESTROY_FLOOR);
         println!(
-            "BENCH|peak RSS per provider process (MB)|{mode}|{:.1}|-|-",
+            "BENCH|peak RSS per provider process (MB)|{mode}|{:.1}|-|-|-",
             peak_rss_mb(&rss)
         );
     }
 }
 
-/// What Terraform itself takes for the same work when the API answers at once and every call is
-/// a single call: the floor under both modes' apply and destroy (Terraform 1.0.3 rewrites the
-/// whole state file after each resource, one resource at a time).
+/// A small apply: one round of Terraform's parallelism, where nothing should wait for company
+/// that is not coming. Its floor is the same apply at 0 ms.
 #[test]
 #[ignore = "benchmark: run with make bench"]
-fn terraform_floor_without_latency() {
-    let n = keys();
-    let emu = Emulator::start();
+fn small_apply() {
+    let n = small_keys();
+    let metric = format!("apply, {n} keys");
+    let floor = format!("apply, {n} keys, 0 ms");
+    let emu = emulator(0);
     let (tf, _) = workdir(&emu, n, false, "");
-    apply(&emu, &tf, n, "apply, 0 ms latency (Terraform's floor)", "off");
-    destroy(&emu, &tf, "destroy, 0 ms latency (Terraform's floor)", "off");
+    apply(&emu, &tf, n, &floor, "off", &floor);
+    for coalesce in modes() {
+        let emu = emulator(latency_ms());
+        let (tf, _) = workdir(&emu, n, coalesce, "");
+        apply(&emu, &tf, n, &metric, mode_name(coalesce), &floor);
+    }
 }
 
 #[test]
@@ -193,10 +265,10 @@ fn terraform_floor_without_latency() {
 fn apply_under_rate_limit() {
     let n = keys();
     for coalesce in modes() {
-        let mode = if coalesce { "on" } else { "off" };
-        let emu = Emulator::start();
+        let mode = mode_name(coalesce);
+        let emu = emulator(0);
         emu.control("POST", "rate-limit", json!({ "perMinute": 200 }));
         let (tf, _) = workdir(&emu, n, coalesce, "max_requests_per_minute = 190");
-        apply(&emu, &tf, n, "apply at 200 calls/min", mode);
+        apply(&emu, &tf, n, "apply at 200 calls/min", mode, APPLY_FLOOR);
     }
 }

@@ -131,7 +131,7 @@ pub fn excerpt(body: &str) -> String {
 }
 
 /// Everything a client call can fail with.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// The server answered with an error status.
     #[error("API error: {0}")]

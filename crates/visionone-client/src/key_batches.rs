@@ -8,13 +8,13 @@
 use tokio_util::sync::CancellationToken;
 use visionone_api::{ApiKeyCreate, ApiKeyCreated};
 
-use crate::coalesce::{error_for, BoxFuture, Entry};
+use crate::coalesce::{BoxFuture, Entry, Rules};
 use crate::shared::Counters;
 use crate::{Client, Error};
 
 impl Client {
-    /// Create one key, batched with concurrent callers into one `POST /iam/apiKeys` (sent
-    /// `window` after the first, or at once when `max_batch` items wait). The batch gets the
+    /// Create one key, batched with concurrent callers into one `POST /iam/apiKeys` (when the
+    /// batch is sent: `coalesce.rs`). The batch gets the
     /// usual ambiguous-failure recovery; this caller gets its own 207 entry (a per-item error is
     /// `Error::Api`). Cancelled before sending: nothing is created. Cancelled after: returns
     /// `Error::Cancelled { in_flight: true }`, and a key made for this call is deleted again.
@@ -31,10 +31,12 @@ impl Client {
             shared.keys.note_changed(&created.id);
             return Ok(created);
         }
-        shared
-            .creates
-            .submit(self, item, s.window, s.max_batch, flush_creates, cancel)
-            .await
+        let rules = Rules {
+            window: s.window,
+            max_batch: s.max_batch,
+            flush: flush_creates,
+        };
+        shared.creates.submit(self, item, rules, cancel).await
     }
 
     /// Delete one key, batched with concurrent callers into one `POST /iam/apiKeys/delete`. A key
@@ -49,10 +51,12 @@ impl Client {
             shared.keys.note_deleted(id);
             return Ok(());
         }
-        shared
-            .deletes
-            .submit(self, id.to_owned(), s.window, s.max_batch, flush_deletes, cancel)
-            .await
+        let rules = Rules {
+            window: s.window,
+            max_batch: s.max_batch,
+            flush: flush_deletes,
+        };
+        shared.deletes.submit(self, id.to_owned(), rules, cancel).await
     }
 }
 
@@ -160,9 +164,53 @@ fn flush_deletes(client: Client, batch: Vec<Entry<String, ()>>) -> BoxFuture {
             }
             Err(e) => {
                 for entry in batch {
-                    let _ = entry.reply.send(Err(crate::coalesce::copy_error(&e)));
+                    let _ = entry.reply.send(Err(e.clone()));
                 }
             }
         }
     })
+}
+
+/// A whole-batch error as one caller's: "may have been created" names that caller's object only.
+fn error_for(e: &Error, object: String) -> Error {
+    match e.clone() {
+        Error::MaybeCreated {
+            source, lookup_failure, ..
+        } => Error::MaybeCreated {
+            object,
+            source,
+            lookup_failure,
+        },
+        Error::CreateFailed { source, .. } => Error::CreateFailed { object, source },
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_error_names_each_callers_own_key() {
+        let e = Error::MaybeCreated {
+            object: "API keys 'a', 'b'".into(),
+            source: Box::new(Error::Transport {
+                message: "reset".into(),
+                timeout: false,
+                body_sent: true,
+            }),
+            lookup_failure: Some(Box::new(Error::Protocol("x".into()))),
+        };
+        let mine = error_for(&e, "API key 'b'".into());
+        assert!(
+            mine.to_string().starts_with("API key 'b' may have been created"),
+            "{mine}"
+        );
+        assert!(mine
+            .to_string()
+            .ends_with("looking it up failed too: unexpected answer from Vision One: x"));
+        assert!(mine.may_have_created());
+        let other = error_for(&Error::Protocol("y".into()), "API key 'c'".into());
+        assert_eq!(other.to_string(), "unexpected answer from Vision One: y");
+    }
 }

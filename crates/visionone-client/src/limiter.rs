@@ -64,6 +64,21 @@ impl RateLimiter {
 
     /// Take a slot now (`None`) or say how long to wait before asking again.
     fn try_take(&self, now: Instant) -> Option<Duration> {
+        self.check(now, true)
+    }
+
+    /// How long a request would wait for a slot now (`None`: it would go at once); takes nothing.
+    /// The batcher keeps a batch open for that long, since its callers would wait anyway.
+    pub(crate) fn wait_hint(&self) -> Option<Duration> {
+        self.check(Instant::now(), false)
+    }
+
+    /// The interval at which the limit in force refills one request (`None` without a limit).
+    pub(crate) fn pace(&self) -> Option<Duration> {
+        self.current_limit().map(|n| WINDOW / n.max(1))
+    }
+
+    fn check(&self, now: Instant, take: bool) -> Option<Duration> {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(until) = st.paused_until {
             if until > now {
@@ -77,7 +92,9 @@ impl RateLimiter {
             st.sent.pop_front();
         }
         if (st.sent.len() as u32) < limit {
-            st.sent.push_back(now);
+            if take {
+                st.sent.push_back(now);
+            }
             return None;
         }
         let oldest = *st.sent.front().expect("window is full, so not empty");
@@ -140,6 +157,20 @@ mod tests {
         lim.acquire(&cancel, far).await.unwrap();
         let waited = Instant::now() - start;
         assert!(waited >= Duration::from_secs(60), "{waited:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn hints_take_nothing() {
+        let lim = RateLimiter::new(Some(2));
+        let cancel = CancellationToken::new();
+        let far = Instant::now() + Duration::from_secs(3600);
+        assert_eq!(lim.pace(), Some(Duration::from_secs(30)));
+        assert_eq!(lim.wait_hint(), None);
+        assert_eq!(lim.wait_hint(), None, "asking takes no slot");
+        lim.acquire(&cancel, far).await.unwrap();
+        lim.acquire(&cancel, far).await.unwrap();
+        assert_eq!(lim.wait_hint(), Some(WINDOW));
+        assert_eq!(RateLimiter::new(None).pace(), None);
     }
 
     #[tokio::test(start_paused = true)]

@@ -22,7 +22,9 @@ pub const COALESCE_WINDOW_ENV: &str = "VISIONONE_COALESCE_WINDOW_MS";
 pub struct CoalesceSettings {
     /// Off: every coalesced call is a plain single call and every shared read a single `GET`.
     pub enabled: bool,
-    /// How long a batch (or a group of readers) waits for company after its first member.
+    /// The longest a batch waits for company while nothing is known of the API's speed (later it
+    /// waits at most a tenth of a batch's answer time, see `coalesce.rs`), and how long a group of
+    /// readers is gathered.
     pub window: Duration,
     /// A batch is sent at once when it holds this many items (the API takes at most 50).
     pub max_batch: usize,

@@ -21,7 +21,6 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use visionone_api::{Account, ApiKey, Role};
 
-use crate::coalesce::copy_error;
 use crate::shared::{lock, CoalesceSettings, Counters, Shared};
 use crate::{Client, Error, ListQuery};
 
@@ -335,7 +334,7 @@ impl<T: Listed> SharedList<T> {
             }
             Err(e) => {
                 for w in waiters {
-                    let _ = w.send(Notice::Failed(copy_error(&e)));
+                    let _ = w.send(Notice::Failed(e.clone()));
                 }
             }
         }
