@@ -71,16 +71,14 @@ resource "visionone_custom_role" "x" {
 }
 "#,
     );
-    let o = tf.plan();
-    assert_eq!(o.code, 2, "{}", o.all());
-    assert!(
-        o.stdout.contains("~ resource \"visionone_custom_role\" \"x\""),
-        "{}",
-        o.stdout
+    let p = tf.planned();
+    p.assert_action("visionone_custom_role.x", Action::Update)
+        .assert_counts(0, 1, 0);
+    assert_eq!(
+        p.after("visionone_custom_role.x")["permission_keys"],
+        json!(["iam.apiKeys.view", "iam.roles.view"])
     );
-    assert!(o.stdout.contains("1 to change, 0 to destroy"), "{}", o.stdout);
-    assert!(!o.stdout.contains("must be replaced"), "{}", o.stdout);
-    tf.apply();
+    tf.apply_planned(&p);
     let roles = custom_roles(&emu);
     let r = role_named(&roles, "ci-automation");
     assert_eq!(r["id"], id.as_str(), "updated in place, same id");
@@ -131,11 +129,11 @@ resource "visionone_custom_role" "x" {
         Some(json!({"name": "renamed", "permissionKeys": ["oat.view"], "allowApiKeyAssignment": true})),
     );
     assert_eq!(status, 204, "{body}");
-    let o = tf.plan();
-    assert_eq!(o.code, 2, "{}", o.all());
-    assert!(o.stdout.contains("\"renamed\" -> \"drifty\""), "{}", o.stdout);
-    assert!(o.stdout.contains("update in-place"), "{}", o.stdout);
-    tf.apply();
+    let p = tf.planned();
+    p.assert_action("visionone_custom_role.x", Action::Update);
+    assert_eq!(p.before("visionone_custom_role.x")["name"], "renamed");
+    assert_eq!(p.after("visionone_custom_role.x")["name"], "drifty");
+    tf.apply_planned(&p);
     assert_eq!(permissions(&emu, &id), ["search.view"]);
     assert_eq!(
         role_named(&custom_roles(&emu), "drifty")["allowApiKeyAssignment"],
@@ -145,10 +143,9 @@ resource "visionone_custom_role" "x" {
     // Deleted outside Terraform: planned for creation, created again.
     let (status, _) = emu.api("DELETE", &format!("/iam/roles/{id}"), None);
     assert_eq!(status, 204);
-    let o = tf.plan();
-    assert_eq!(o.code, 2, "{}", o.all());
-    assert!(o.stdout.contains("will be created"), "{}", o.stdout);
-    tf.apply();
+    let p = tf.planned();
+    p.assert_action("visionone_custom_role.x", Action::Create);
+    tf.apply_planned(&p);
     let roles = custom_roles(&emu);
     assert_ne!(role_named(&roles, "drifty")["id"], id.as_str());
     assert_eq!(tf.plan().code, 0);
