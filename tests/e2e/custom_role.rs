@@ -379,3 +379,45 @@ fn examples_apply_and_destroy() {
     tf.destroy();
     assert!(custom_roles(&emu).is_empty());
 }
+
+/// An `import` block (Terraform >= 1.5) adopts a role made outside Terraform: the saved plan
+/// imports it and changes nothing else, and applying that plan records it in state.
+#[test(needs_terraform = "1.5")]
+fn import_block_adopts_an_existing_role() {
+    let emu = Emulator::start();
+    let (status, body) = emu.api(
+        "POST",
+        "/iam/roles",
+        Some(
+            json!({"name": "adopted", "description": "", "permissionKeys": ["auditLogs.view"],
+                    "allowApiKeyAssignment": false, "allowUserAccountAssignment": true}),
+        ),
+    );
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_str().unwrap().to_string();
+    let tf = Tf::new(&emu);
+    tf.config(&format!(
+        r#"
+import {{
+  to = visionone_custom_role.x
+  id = "{id}"
+}}
+resource "visionone_custom_role" "x" {{
+  name                          = "adopted"
+  permission_keys               = ["auditLogs.view"]
+  allow_user_account_assignment = true
+}}
+"#
+    ));
+    let p = tf.planned();
+    p.assert_action("visionone_custom_role.x", Action::NoOp)
+        .assert_counts(0, 0, 0);
+    assert_eq!(
+        p.change("visionone_custom_role.x")["change"]["importing"]["id"],
+        id.as_str()
+    );
+    tf.apply_planned(&p);
+    assert_eq!(tf.attrs("visionone_custom_role.x")["id"], id.as_str());
+    assert_eq!(tf.plan().code, 0, "adopted, then nothing to do");
+    assert_eq!(custom_roles(&emu).len(), 1);
+}

@@ -10,6 +10,7 @@
 extern crate visionone_test_macros;
 
 mod api_key;
+mod bed;
 mod custom_role;
 mod examples;
 mod harness;
