@@ -27,6 +27,8 @@ run() {
 
 run "workspace (unit, contract, client; test beds)" 1.15.5 --workspace
 run "test beds" 1.0.3 --test e2e --test reliability
+# tests/terraform.rs drives the `echo` example provider, which `--test` alone does not build.
+"${CARGO:-cargo}" build --quiet -p tfplugin --examples || status=1
 run "tfplugin terraform test" 1.0.3 -p tfplugin --test terraform
 
 # Every input fuzzing ever crashed on (fuzz/regressions) and the seeds, as plain tests on stable.
