@@ -45,11 +45,19 @@ output "s" {{
         )
     };
     tf.config(&cfg("e2e-key", "SIEM", "one", ""));
-    let applied = tf.apply();
+    let p = tf.planned();
+    p.assert_action("visionone_api_key.k", Action::Create)
+        .assert_counts(1, 0, 0);
+    assert!(
+        p.after_unknown("visionone_api_key.k", "secret"),
+        "{}",
+        p.change("visionone_api_key.k")
+    );
+    assert_eq!(p.json["output_changes"]["s"]["after_sensitive"], true);
+    let applied = tf.apply_planned(&p);
     let a = tf.attrs("visionone_api_key.k");
     let secret = a["secret"].as_str().expect("secret in state").to_string();
     assert!(!secret.is_empty());
-    assert!(applied.stdout.contains("(sensitive value)"), "{}", applied.stdout);
     assert!(
         !applied.all().contains(&secret),
         "the secret leaked into terraform's output"
@@ -73,16 +81,16 @@ output "s" {{
 
     // Every mutable field at once: one in-place update, the same key.
     tf.config(&cfg("e2e-key-2", "Auditor", "two", "enabled = false"));
-    let p = tf.plan();
-    assert_eq!(p.code, 2, "{}", p.all());
-    assert!(
-        p.stdout.contains("~ resource \"visionone_api_key\" \"k\""),
-        "{}",
-        p.stdout
+    let p = tf.planned();
+    p.assert_action("visionone_api_key.k", Action::Update)
+        .assert_counts(0, 1, 0);
+    assert!(p.replace_paths("visionone_api_key.k").is_empty());
+    let after = p.after("visionone_api_key.k");
+    assert_eq!(
+        (&after["name"], &after["role"], &after["enabled"]),
+        (&json!("e2e-key-2"), &json!("Auditor"), &json!(false))
     );
-    assert!(!p.stdout.contains("forces replacement"), "{}", p.stdout);
-    assert!(p.stdout.contains("0 to add, 1 to change, 0 to destroy"), "{}", p.stdout);
-    tf.apply();
+    tf.apply_planned(&p);
     let keys = emu.keys();
     assert_eq!(keys.len(), 1, "{keys:?}");
     let k = &keys[0];
@@ -104,8 +112,11 @@ output "s" {{
     // An alias of the same duration is recorded without an API call and replaces nothing.
     tf.config(&cfg("e2e-key-2", "Auditor", "two", "enabled = false").replace("\"3_months\"", "\"90_days\""));
     emu.clear_calls();
-    let o = tf.apply();
-    assert!(o.stdout.contains("0 added, 1 changed, 0 destroyed"), "{}", o.stdout);
+    let p = tf.planned();
+    p.assert_action("visionone_api_key.k", Action::Update)
+        .assert_counts(0, 1, 0);
+    assert_eq!(p.after("visionone_api_key.k")["expiration"], "90_days");
+    tf.apply_planned(&p);
     let patches = emu.calls().into_iter().filter(|c| c["method"] == "PATCH").count();
     assert_eq!(patches, 0, "an expiration alias must not call the API");
     assert_eq!(tf.plan().code, 0);
@@ -142,31 +153,30 @@ resource "visionone_api_key" "dep" {{
 
     // Changing rotate_before_days is an in-place change of state only.
     tf.config(&cfg(5));
-    let p = tf.plan();
-    assert_eq!(p.code, 2, "{}", p.all());
-    assert!(!p.stdout.contains("forces replacement"), "{}", p.stdout);
-    tf.apply();
+    let p = tf.planned();
+    p.assert_action("visionone_api_key.ci", Action::Update)
+        .assert_action("visionone_api_key.dep", Action::NoOp);
+    assert!(p.replace_paths("visionone_api_key.ci").is_empty());
+    tf.apply_planned(&p);
     assert_eq!(tf.attrs("visionone_api_key.ci")["id"], old["id"]);
 
     // 30-day key, 26 days later: inside the 5-day window by the server's clock.
     emu.advance_days(26);
-    let r = tf.run(&["plan", "-refresh-only", "-input=false", "-no-color"]);
-    assert!(r.code == 0 || r.code == 2, "{}", r.all());
+    let r = tf.planned_with(&["-refresh-only"]);
+    let refreshed = r
+        .drift("visionone_api_key.ci")
+        .unwrap_or_else(|| panic!("no drift in {}", r.json));
+    assert_eq!(refreshed["change"]["after"]["ready_for_rotation"], true, "{refreshed}");
+    let p = tf.planned();
+    p.assert_action("visionone_api_key.ci", Action::DestroyBeforeCreate)
+        .assert_action("visionone_api_key.dep", Action::Replace);
     assert!(
-        r.stdout.contains("ready_for_rotation") && r.stdout.contains("true"),
-        "{}",
-        r.stdout
+        p.replace_paths("visionone_api_key.ci")
+            .contains(&"ready_for_rotation".to_string()),
+        "{:?}",
+        p.replace_paths("visionone_api_key.ci")
     );
-    let p = tf.plan();
-    assert_eq!(p.code, 2, "{}", p.all());
-    assert!(
-        p.stdout.contains("-/+ resource \"visionone_api_key\" \"ci\""),
-        "{}",
-        p.stdout
-    );
-    assert!(p.stdout.contains("forces replacement"), "{}", p.stdout);
-    assert!(p.stdout.contains("ready_for_rotation"), "{}", p.stdout);
-    tf.apply();
+    tf.apply_planned(&p);
 
     let new = tf.attrs("visionone_api_key.ci");
     let new_dep = tf.attrs("visionone_api_key.dep");
@@ -216,8 +226,10 @@ resource "visionone_api_key" "ci" {
 
     emu.advance_days(28);
     emu.clear_calls();
-    let o = tf.apply();
-    assert!(o.stdout.contains("1 added, 0 changed, 1 destroyed"), "{}", o.stdout);
+    let p = tf.planned();
+    p.assert_action("visionone_api_key.ci", Action::CreateBeforeDestroy)
+        .assert_counts(1, 0, 1);
+    tf.apply_planned(&p);
     // The new key was created before the old one was deleted.
     let calls = emu.calls();
     let pos = |path: &str| {
@@ -262,22 +274,18 @@ resource "visionone_api_key" "k" {{
     assert!(first["expires_at"].is_null(), "a never-expiring key: {first}");
 
     tf.config(&cfg("2"));
-    let p = tf.plan();
-    assert_eq!(p.code, 2);
-    assert!(p.stdout.contains("forces replacement"), "{}", p.stdout);
-    tf.apply();
+    let p = tf.planned();
+    p.assert_action("visionone_api_key.k", Action::DestroyBeforeCreate);
+    assert_eq!(p.replace_paths("visionone_api_key.k"), ["rotation_triggers"]);
+    tf.apply_planned(&p);
     let second = tf.attrs("visionone_api_key.k");
     assert_ne!(second["id"], first["id"]);
 
     emu.advance_days(11);
-    let p = tf.plan();
-    assert_eq!(p.code, 2, "{}", p.all());
-    assert!(
-        p.stdout.contains("ready_for_rotation") && p.stdout.contains("forces replacement"),
-        "{}",
-        p.stdout
-    );
-    tf.apply();
+    let p = tf.planned();
+    p.assert_action("visionone_api_key.k", Action::DestroyBeforeCreate);
+    assert_eq!(p.replace_paths("visionone_api_key.k"), ["ready_for_rotation"]);
+    tf.apply_planned(&p);
     let third = tf.attrs("visionone_api_key.k");
     assert_ne!(third["id"], second["id"]);
     assert_eq!(ids(&emu.keys()), vec![third["id"].as_str().unwrap().to_string()]);
@@ -304,10 +312,15 @@ resource "visionone_api_key" "k" {
         Some(json!({"status": "disabled", "role": "Auditor"})),
     );
     assert_eq!(s, 204, "{b}");
-    let p = tf.plan();
-    assert_eq!(p.code, 2, "{}", p.all());
-    assert!(p.stdout.contains("~ resource"), "{}", p.stdout);
-    tf.apply();
+    let p = tf.planned();
+    p.assert_action("visionone_api_key.k", Action::Update);
+    let (before, after) = (p.before("visionone_api_key.k"), p.after("visionone_api_key.k"));
+    assert_eq!(
+        (&before["enabled"], &before["role"]),
+        (&json!(false), &json!("Auditor"))
+    );
+    assert_eq!((&after["enabled"], &after["role"]), (&json!(true), &json!("SIEM")));
+    tf.apply_planned(&p);
     let k = key_named(&emu.keys(), "drifty").cloned().unwrap();
     assert_eq!(
         (k["status"].as_str(), k["role"].as_str(), k["id"].as_str()),
@@ -316,10 +329,10 @@ resource "visionone_api_key" "k" {
 
     let (s, b) = emu.api("POST", "/iam/apiKeys/delete", Some(json!([{ "id": id }])));
     assert!(s < 300, "{b}");
-    let p = tf.plan();
-    assert_eq!(p.code, 2, "{}", p.all());
-    assert!(p.stdout.contains("1 to add"), "{}", p.stdout);
-    tf.apply();
+    let p = tf.planned();
+    p.assert_action("visionone_api_key.k", Action::Create)
+        .assert_counts(1, 0, 0);
+    tf.apply_planned(&p);
     let a = tf.attrs("visionone_api_key.k");
     assert_ne!(a["id"], id.as_str());
     assert!(a["secret"].is_string());
@@ -448,8 +461,12 @@ fn examples_apply_and_the_ci_pattern_rotates() {
     let before = ids(&emu.keys());
     assert_eq!(before.len(), 2);
     emu.advance_days(80);
-    let o = ci.apply();
-    assert!(o.stdout.contains("2 added, 0 changed, 2 destroyed"), "{}", o.stdout);
+    let p = ci.planned();
+    p.assert_counts(2, 0, 2);
+    for address in p.addresses() {
+        p.assert_action(&address, Action::CreateBeforeDestroy);
+    }
+    ci.apply_planned(&p);
     let keys = emu.keys();
     let with = |p: &str| {
         keys.iter()

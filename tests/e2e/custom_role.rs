@@ -71,16 +71,14 @@ resource "visionone_custom_role" "x" {
 }
 "#,
     );
-    let o = tf.plan();
-    assert_eq!(o.code, 2, "{}", o.all());
-    assert!(
-        o.stdout.contains("~ resource \"visionone_custom_role\" \"x\""),
-        "{}",
-        o.stdout
+    let p = tf.planned();
+    p.assert_action("visionone_custom_role.x", Action::Update)
+        .assert_counts(0, 1, 0);
+    assert_eq!(
+        p.after("visionone_custom_role.x")["permission_keys"],
+        json!(["iam.apiKeys.view", "iam.roles.view"])
     );
-    assert!(o.stdout.contains("1 to change, 0 to destroy"), "{}", o.stdout);
-    assert!(!o.stdout.contains("must be replaced"), "{}", o.stdout);
-    tf.apply();
+    tf.apply_planned(&p);
     let roles = custom_roles(&emu);
     let r = role_named(&roles, "ci-automation");
     assert_eq!(r["id"], id.as_str(), "updated in place, same id");
@@ -131,11 +129,11 @@ resource "visionone_custom_role" "x" {
         Some(json!({"name": "renamed", "permissionKeys": ["oat.view"], "allowApiKeyAssignment": true})),
     );
     assert_eq!(status, 204, "{body}");
-    let o = tf.plan();
-    assert_eq!(o.code, 2, "{}", o.all());
-    assert!(o.stdout.contains("\"renamed\" -> \"drifty\""), "{}", o.stdout);
-    assert!(o.stdout.contains("update in-place"), "{}", o.stdout);
-    tf.apply();
+    let p = tf.planned();
+    p.assert_action("visionone_custom_role.x", Action::Update);
+    assert_eq!(p.before("visionone_custom_role.x")["name"], "renamed");
+    assert_eq!(p.after("visionone_custom_role.x")["name"], "drifty");
+    tf.apply_planned(&p);
     assert_eq!(permissions(&emu, &id), ["search.view"]);
     assert_eq!(
         role_named(&custom_roles(&emu), "drifty")["allowApiKeyAssignment"],
@@ -145,10 +143,9 @@ resource "visionone_custom_role" "x" {
     // Deleted outside Terraform: planned for creation, created again.
     let (status, _) = emu.api("DELETE", &format!("/iam/roles/{id}"), None);
     assert_eq!(status, 204);
-    let o = tf.plan();
-    assert_eq!(o.code, 2, "{}", o.all());
-    assert!(o.stdout.contains("will be created"), "{}", o.stdout);
-    tf.apply();
+    let p = tf.planned();
+    p.assert_action("visionone_custom_role.x", Action::Create);
+    tf.apply_planned(&p);
     let roles = custom_roles(&emu);
     assert_ne!(role_named(&roles, "drifty")["id"], id.as_str());
     assert_eq!(tf.plan().code, 0);
@@ -381,4 +378,46 @@ fn examples_apply_and_destroy() {
     assert_eq!(tf.plan().code, 0);
     tf.destroy();
     assert!(custom_roles(&emu).is_empty());
+}
+
+/// An `import` block (Terraform >= 1.5) adopts a role made outside Terraform: the saved plan
+/// imports it and changes nothing else, and applying that plan records it in state.
+#[test(needs_terraform = "1.5")]
+fn import_block_adopts_an_existing_role() {
+    let emu = Emulator::start();
+    let (status, body) = emu.api(
+        "POST",
+        "/iam/roles",
+        Some(
+            json!({"name": "adopted", "description": "", "permissionKeys": ["auditLogs.view"],
+                    "allowApiKeyAssignment": false, "allowUserAccountAssignment": true}),
+        ),
+    );
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_str().unwrap().to_string();
+    let tf = Tf::new(&emu);
+    tf.config(&format!(
+        r#"
+import {{
+  to = visionone_custom_role.x
+  id = "{id}"
+}}
+resource "visionone_custom_role" "x" {{
+  name                          = "adopted"
+  permission_keys               = ["auditLogs.view"]
+  allow_user_account_assignment = true
+}}
+"#
+    ));
+    let p = tf.planned();
+    p.assert_action("visionone_custom_role.x", Action::NoOp)
+        .assert_counts(0, 0, 0);
+    assert_eq!(
+        p.change("visionone_custom_role.x")["change"]["importing"]["id"],
+        id.as_str()
+    );
+    tf.apply_planned(&p);
+    assert_eq!(tf.attrs("visionone_custom_role.x")["id"], id.as_str());
+    assert_eq!(tf.plan().code, 0, "adopted, then nothing to do");
+    assert_eq!(custom_roles(&emu).len(), 1);
 }

@@ -1,12 +1,33 @@
 //! The test bed: an emulator on loopback, a scratch Terraform working directory with a
 //! `dev_overrides` CLI config pointing at the freshly built provider, and helpers to run
 //! Terraform and inspect both its state and the emulator's objects.
+//!
+//! Actions are checked on `terraform show -json` of a saved plan ([`Tf::planned`], [`Plan`]),
+//! the way terraform-plugin-testing's plan checks do, never on Terraform's human text, which
+//! differs between the versions the bed runs (`TERRAFORM`: 1.0.3 and 1.15.5 in `make test`).
 
 #![allow(dead_code)]
 
 use serde_json::{json, Value as Json};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+pub use inventory;
+
+/// One `#[test]` of a test bed, registered by `visionone-test-macros` and run by `runner.rs`.
+pub struct Scenario {
+    /// `module_path!()` of the scenario, e.g. `e2e::api_key`.
+    pub module: &'static str,
+    pub name: &'static str,
+    pub run: fn(),
+    /// `#[ignore = "why"]`: heavy, run only with `--include-ignored` / `--ignored`.
+    pub ignore: Option<&'static str>,
+    /// `#[test(needs_terraform = "1.10")]`: reported as ignored on an older Terraform.
+    pub needs_terraform: Option<&'static str>,
+}
+
+inventory::collect!(Scenario);
 
 pub const ADMIN_TOKEN: &str = "e2e-admin-token";
 
@@ -124,9 +145,63 @@ pub fn terraform_bin() -> PathBuf {
     let local = Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/bin/terraform");
     assert!(
         local.exists(),
-        "Terraform 1.0.3 not found: run `make tools` (or set TERRAFORM)"
+        "Terraform not found at {}: run `make tools` (or set TERRAFORM)",
+        local.display()
     );
     local
+}
+
+/// The version of the Terraform under test (`1.15.5`), asked once per process.
+pub fn terraform_version() -> &'static str {
+    static VERSION: OnceLock<String> = OnceLock::new();
+    VERSION.get_or_init(|| {
+        let bin = terraform_bin();
+        let mut c = Command::new(&bin);
+        c.args(["version", "-json"]);
+        scrub_tf_env(&mut c);
+        let o = c.output().unwrap_or_else(|e| panic!("run {}: {e}", bin.display()));
+        let v: Json = serde_json::from_slice(&o.stdout).unwrap_or_else(|_| {
+            panic!(
+                "{} version -json printed no JSON:\n{}",
+                bin.display(),
+                String::from_utf8_lossy(&o.stderr)
+            )
+        });
+        v["terraform_version"].as_str().expect("terraform_version").to_string()
+    })
+}
+
+/// Whether the Terraform under test is at least `min` (`"1.10"`, `"1.12.1"`).
+pub fn terraform_at_least(min: &str) -> bool {
+    version_at_least(terraform_version(), min)
+}
+
+/// `have >= min`, comparing dotted numbers (a pre-release suffix is ignored).
+pub fn version_at_least(have: &str, min: &str) -> bool {
+    let parts = |v: &str| -> Vec<u32> {
+        v.split(['-', '+'])
+            .next()
+            .unwrap_or_default()
+            .split('.')
+            .map(|p| p.parse().unwrap_or(0))
+            .collect()
+    };
+    let (mut have, mut min) = (parts(have), parts(min));
+    let len = have.len().max(min.len());
+    have.resize(len, 0);
+    min.resize(len, 0);
+    have >= min
+}
+
+/// Drops every `TF_*` variable inherited from the machine, so that its settings (a
+/// `TF_CLI_CONFIG_FILE` naming a missing file, which Terraform ≥ 1.1 warns about, `TF_LOG`,
+/// `TF_CLI_ARGS*`, `TF_DATA_DIR`, a plugin cache) cannot change what a scenario sees.
+fn scrub_tf_env(c: &mut Command) {
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("TF_") {
+            c.env_remove(k);
+        }
+    }
 }
 
 /// The provider binary under test: `PROVIDER_BIN` (the benchmark's static release build), else
@@ -192,10 +267,8 @@ impl Tf {
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(terraform_bin());
-        c.args(args)
-            .current_dir(self.dir.path())
-            .env_remove("TF_LOG")
-            .env_remove("TF_CLI_ARGS");
+        c.args(args).current_dir(self.dir.path());
+        scrub_tf_env(&mut c);
         for (k, v) in &self.env {
             c.env(k, v);
         }
@@ -231,6 +304,37 @@ impl Tf {
     /// `plan -detailed-exitcode`: 0 no changes, 2 changes, 1 error.
     pub fn plan(&self) -> Out {
         self.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"])
+    }
+
+    /// `plan -detailed-exitcode -out=tfplan`, then `show -json tfplan`: what the plan will do,
+    /// as data. A plan that errors fails the test (use [`Tf::plan`] to look at an error).
+    pub fn planned(&self) -> Plan {
+        self.planned_with(&[])
+    }
+
+    /// [`Tf::planned`] with more `plan` flags (`-refresh-only`, `-refresh=false`, `-var`).
+    pub fn planned_with(&self, extra: &[&str]) -> Plan {
+        let mut args = vec!["plan", "-detailed-exitcode", "-input=false", "-no-color", "-out=tfplan"];
+        args.extend_from_slice(extra);
+        let out = self.run(&args);
+        assert!(
+            out.code == 0 || out.code == 2,
+            "terraform {args:?} failed ({}):\n{}",
+            out.code,
+            out.all()
+        );
+        let shown = self.ok(&["show", "-json", "-no-color", "tfplan"]);
+        let json = serde_json::from_str(&shown.stdout).expect("show -json tfplan");
+        Plan {
+            out,
+            json,
+            file: "tfplan",
+        }
+    }
+
+    /// `apply` of the plan [`Tf::planned`] saved: exactly the changes that were checked.
+    pub fn apply_planned(&self, plan: &Plan) -> Out {
+        self.ok(&["apply", "-input=false", "-no-color", plan.file])
     }
 
     /// `terraform show -json` of the state.
@@ -286,5 +390,197 @@ impl From<Output> for Out {
 impl Out {
     pub fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// What Terraform plans for one resource: `resource_changes[].change.actions` of the plan JSON.
+/// `Replace` accepts either order; the two ordered forms say which object goes first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    NoOp,
+    Create,
+    Read,
+    Update,
+    Delete,
+    /// `["delete", "create"]` or `["create", "delete"]`.
+    Replace,
+    /// `["delete", "create"]`: the default replacement.
+    DestroyBeforeCreate,
+    /// `["create", "delete"]`: `create_before_destroy`.
+    CreateBeforeDestroy,
+}
+
+impl Action {
+    fn matches(self, actions: &[&str]) -> bool {
+        match self {
+            Action::NoOp => actions == ["no-op"],
+            Action::Create => actions == ["create"],
+            Action::Read => actions == ["read"],
+            Action::Update => actions == ["update"],
+            Action::Delete => actions == ["delete"],
+            Action::Replace => actions == ["delete", "create"] || actions == ["create", "delete"],
+            Action::DestroyBeforeCreate => actions == ["delete", "create"],
+            Action::CreateBeforeDestroy => actions == ["create", "delete"],
+        }
+    }
+}
+
+/// Resources added, changed and destroyed, counted as Terraform's summary line counts them
+/// (a replacement is one added and one destroyed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    pub add: usize,
+    pub change: usize,
+    pub destroy: usize,
+}
+
+/// A saved plan as `terraform show -json` describes it (see [`Tf::planned`]).
+pub struct Plan {
+    /// The `plan` command itself: `code` is 0 (no changes) or 2 (changes).
+    pub out: Out,
+    pub json: Json,
+    /// The saved plan, relative to the working directory.
+    file: &'static str,
+}
+
+impl Plan {
+    /// The `resource_changes` entry of an address (`visionone_api_key.k`, `aws_x.y[0]`).
+    pub fn change(&self, address: &str) -> &Json {
+        self.resource_changes()
+            .iter()
+            .find(|r| r["address"] == address)
+            .unwrap_or_else(|| panic!("{address} is not in the plan; planned: {:?}", self.addresses()))
+    }
+
+    fn resource_changes(&self) -> &[Json] {
+        self.json["resource_changes"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// Every address in `resource_changes`.
+    pub fn addresses(&self) -> Vec<String> {
+        self.resource_changes()
+            .iter()
+            .map(|r| r["address"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    /// `change.actions` of an address, e.g. `["delete", "create"]`.
+    pub fn actions(&self, address: &str) -> Vec<String> {
+        self.change(address)["change"]["actions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|a| a.as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    /// Whether an address is planned with this action (false when it is not in the plan).
+    pub fn has_action(&self, address: &str, want: Action) -> bool {
+        let Some(r) = self.resource_changes().iter().find(|r| r["address"] == address) else {
+            return false;
+        };
+        let actions: Vec<&str> = r["change"]["actions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+            .collect();
+        want.matches(&actions)
+    }
+
+    /// Require the planned action of an address (terraform-plugin-testing's
+    /// `ExpectResourceAction`).
+    pub fn assert_action(&self, address: &str, want: Action) -> &Self {
+        let actions = self.actions(address);
+        assert!(
+            self.has_action(address, want),
+            "{address}: planned {actions:?}, expected {want:?}\n{}",
+            self.change(address)
+        );
+        self
+    }
+
+    /// `change.replace_paths` of an address, each path joined with dots (`rotation_triggers`,
+    /// `tags.0`): the attributes that force the replacement.
+    pub fn replace_paths(&self, address: &str) -> Vec<String> {
+        self.change(address)["change"]["replace_paths"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|path| {
+                path.as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|step| match step {
+                        Json::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(".")
+            })
+            .collect()
+    }
+
+    /// The planned values (`change.after`; unknown values are absent, see `after_unknown`).
+    pub fn after(&self, address: &str) -> &Json {
+        &self.change(address)["change"]["after"]
+    }
+
+    /// The prior values (`change.before`).
+    pub fn before(&self, address: &str) -> &Json {
+        &self.change(address)["change"]["before"]
+    }
+
+    /// Whether an attribute of the planned object is unknown until apply.
+    pub fn after_unknown(&self, address: &str, attribute: &str) -> bool {
+        self.change(address)["change"]["after_unknown"][attribute] == true
+    }
+
+    /// What refreshing found changed outside Terraform (`resource_drift`), by address.
+    pub fn drift(&self, address: &str) -> Option<&Json> {
+        self.json["resource_drift"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["address"] == address)
+    }
+
+    /// Added, changed and destroyed managed resources.
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts::default();
+        for r in self.resource_changes() {
+            if r["mode"] != "managed" {
+                continue;
+            }
+            let actions = r["change"]["actions"].as_array().cloned().unwrap_or_default();
+            let has = |a: &str| actions.iter().any(|x| x == a);
+            if has("create") {
+                c.add += 1;
+            }
+            if has("delete") {
+                c.destroy += 1;
+            }
+            if has("update") {
+                c.change += 1;
+            }
+        }
+        c
+    }
+
+    /// Require the summary counts (`add`, `change`, `destroy`).
+    pub fn assert_counts(&self, add: usize, change: usize, destroy: usize) -> &Self {
+        let want = Counts { add, change, destroy };
+        assert_eq!(self.counts(), want, "planned {:?}", self.addresses());
+        self
+    }
+
+    /// Require an empty plan (exit code 0 and only no-op/read changes).
+    pub fn assert_no_changes(&self) -> &Self {
+        assert_eq!(self.out.code, 0, "expected no changes:\n{}", self.out.all());
+        assert_eq!(self.counts(), Counts::default());
+        self
     }
 }

@@ -1,13 +1,25 @@
-//! End-to-end scenarios: real Terraform 1.0.3 driving the provider binary against the emulator.
+//! End-to-end scenarios: real Terraform driving the provider binary against the emulator.
 //!
-//! One test binary (one link) with a module per scenario family. `make test` installs
-//! Terraform into .tools/ and sets TERRAFORM.
+//! One test binary (one link) with a module per scenario family, run by `runner.rs`
+//! (`harness = false`): `make test` runs it once per Terraform version (1.15.5 and 1.0.3, set by
+//! `TERRAFORM`). A new family is one `mod` line; its plain `#[test]`s register themselves
+//! (`visionone-test-macros`), and `#[test(needs_terraform = "1.10")]` marks one that needs a
+//! newer Terraform.
+
+#[macro_use]
+extern crate visionone_test_macros;
 
 mod api_key;
+mod bed;
 mod company_network;
 mod custom_role;
 mod examples;
 mod harness;
 mod provider_block;
+mod runner;
 mod upgrade;
 mod user_account;
+
+fn main() -> std::process::ExitCode {
+    runner::main("e2e")
+}

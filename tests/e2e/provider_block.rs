@@ -30,9 +30,9 @@ fn provider_block_alone_plans_cleanly() {
     let emu = Emulator::start();
     let tf = Tf::new(&emu);
     tf.config("");
-    let o = tf.plan();
-    assert_eq!(o.code, 0, "{}", o.all());
-    assert!(o.stdout.contains("No changes"), "{}", o.stdout);
+    let p = tf.planned();
+    p.assert_no_changes();
+    assert!(p.addresses().is_empty(), "{:?}", p.addresses());
 }
 
 fn bad_provider(block: &str, expect_attr: &str, expect_text: &str) {

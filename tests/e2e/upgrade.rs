@@ -15,13 +15,6 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v0.1.0")
 }
 
-/// `.tools/bin/terraform-VERSION` (`make tools` installs both versions).
-fn terraform(version: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(".tools/bin/terraform-{version}"));
-    assert!(p.exists(), "{} not found: run `make tools`", p.display());
-    p
-}
-
 /// Today's emulator serving a copy of the 0.1.0 tenant, on its own runtime.
 struct Tenant {
     url: String,
@@ -178,8 +171,10 @@ fn secret(resources: &[(String, Json)], address: &str) -> String {
     attrs["secret"].as_str().expect("secret in state").to_string()
 }
 
-fn upgrade_plans_no_changes(version: &str) {
-    let terraform = terraform(version);
+/// Runs on the bed's Terraform: `make test` runs the e2e binary on 1.0.3 and on 1.15.5.
+#[test]
+fn state_from_0_1_0_plans_no_changes() {
+    let terraform = crate::harness::terraform_bin();
     let tenant = Tenant::from_fixture();
     let keys_before = tenant.keys();
     assert_eq!(keys_before.len(), 2, "the fixture tenant holds the two keys of main.tf");
@@ -255,14 +250,4 @@ fn upgrade_plans_no_changes(version: &str) {
 
     assert_eq!(tenant.keys(), keys_before, "no key created or deleted");
     assert!(tenant.authenticates(&fixture_secret), "the secret still authenticates");
-}
-
-#[test]
-fn state_from_0_1_0_plans_no_changes_on_terraform_1_0_3() {
-    upgrade_plans_no_changes("1.0.3");
-}
-
-#[test]
-fn state_from_0_1_0_plans_no_changes_on_terraform_1_15_5() {
-    upgrade_plans_no_changes("1.15.5");
 }

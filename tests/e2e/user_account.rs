@@ -65,11 +65,13 @@ fn invitation_accepted_then_updated_in_place_drift_healed_and_destroyed() {
         "Analyst",
         "  description = \"contractor\"\n  enabled = false",
     ));
-    let o = assert_plan(&tf, 2);
-    assert!(o.stdout.contains("~ role"), "{}", o.stdout);
-    assert!(o.stdout.contains("update in-place"), "{}", o.stdout);
-    assert!(!o.stdout.contains("must be replaced"), "{}", o.stdout);
-    tf.apply();
+    let p = tf.planned();
+    p.assert_action(ADDR, Action::Update);
+    assert_eq!(
+        (&p.before(ADDR)["role"], &p.after(ADDR)["role"]),
+        (&json!("Auditor"), &json!("Analyst"))
+    );
+    tf.apply_planned(&p);
     let a = server_account(&emu, "ann@example.com").unwrap();
     assert_eq!(a["id"], new_id.as_str());
     assert_eq!(a["role"], "Analyst");
@@ -85,10 +87,15 @@ fn invitation_accepted_then_updated_in_place_drift_healed_and_destroyed() {
         Some(json!({"role": "Senior Analyst", "status": "enabled"})),
     );
     assert!(code < 300, "{code} {body}");
-    let o = assert_plan(&tf, 2);
-    assert!(o.stdout.contains("\"Senior Analyst\" -> \"Analyst\""), "{}", o.stdout);
-    assert!(o.stdout.contains("~ enabled"), "{}", o.stdout);
-    tf.apply();
+    let p = tf.planned();
+    p.assert_action(ADDR, Action::Update);
+    let (before, after) = (p.before(ADDR), p.after(ADDR));
+    assert_eq!(
+        (&before["role"], &after["role"]),
+        (&json!("Senior Analyst"), &json!("Analyst"))
+    );
+    assert_eq!((&before["enabled"], &after["enabled"]), (&json!(true), &json!(false)));
+    tf.apply_planned(&p);
     let a = server_account(&emu, "ann@example.com").unwrap();
     assert_eq!(
         (a["role"].as_str(), a["status"].as_str()),
@@ -105,9 +112,9 @@ fn invitation_accepted_then_updated_in_place_drift_healed_and_destroyed() {
     // Deleted outside Terraform: it leaves state and is invited again.
     let (code, _) = emu.api("DELETE", &format!("/iam/accounts/{new_id}"), None);
     assert!(code < 300);
-    let o = assert_plan(&tf, 2);
-    assert!(o.stdout.contains("will be created"), "{}", o.stdout);
-    tf.apply();
+    let p = tf.planned();
+    p.assert_action(ADDR, Action::Create);
+    tf.apply_planned(&p);
     let a = server_account(&emu, "ann@example.com").unwrap();
     assert_eq!(a["status"], "invited");
     assert_eq!(tf.attrs(ADDR)["id"], a["id"]);
@@ -129,18 +136,17 @@ fn a_change_to_an_invitation_is_planned_as_a_replacement() {
         "Analyst",
         "  description = \"auditor from Acme\"",
     ));
-    let o = assert_plan(&tf, 2);
-    assert!(o.stdout.contains("-/+"), "{}", o.stdout);
-    assert!(o.stdout.contains("forces replacement"), "{}", o.stdout);
-    // Terraform wraps diagnostic text: compare with whitespace collapsed.
-    let words = o.all().split_whitespace().collect::<Vec<_>>().join(" ");
+    let p = tf.planned();
+    p.assert_action(ADDR, Action::DestroyBeforeCreate);
+    // Our own warning says why. Terraform wraps diagnostic text: compare with whitespace collapsed.
+    let words = p.out.all().split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
         words.contains(
             "the account is still an invitation, which the Vision One API cannot update; it will be invited again"
         ),
         "{words}"
     );
-    tf.apply();
+    tf.apply_planned(&p);
     let a = server_account(&emu, "bob@example.com").unwrap();
     assert_ne!(a["id"], old_id.as_str());
     assert_eq!(a["role"], "Analyst");

@@ -3,7 +3,7 @@
 //! destroyed — with every stdout, stderr and the `TF_LOG_PATH` file kept. No key secret seen
 //! along the way, and not the provider's own API key, may appear anywhere in them.
 
-use crate::harness::Emulator;
+use crate::harness::{Action, Emulator};
 use crate::report::Report;
 use crate::support::*;
 use serde_json::json;
@@ -98,9 +98,13 @@ fn secrets() {
 
     // Rotation by the clock: the plan replaces the key, the apply mints a new secret.
     emu.advance_days(25);
-    let p = t.run(&tf, PLAN);
-    r.check(p.code == 2 && p.stdout.contains("forces replacement"), || {
-        format!("no rotation planned in the window:\n{}", p.all())
+    let p = t.planned(&tf);
+    r.check(p.has_action("visionone_api_key.ci", Action::Replace), || {
+        format!(
+            "no rotation planned in the window: {:?}\n{}",
+            p.actions("visionone_api_key.ci"),
+            p.out.all()
+        )
     });
     t.ok(&tf, APPLY);
     let s2 = read_secret(&tf, &mut secrets);

