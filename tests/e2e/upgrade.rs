@@ -175,6 +175,7 @@ fn secret(resources: &[(String, Json)], address: &str) -> String {
 #[test]
 fn state_from_0_1_0_plans_no_changes() {
     let terraform = crate::harness::terraform_bin();
+    let version = crate::harness::terraform_version();
     let tenant = Tenant::from_fixture();
     let keys_before = tenant.keys();
     assert_eq!(keys_before.len(), 2, "the fixture tenant holds the two keys of main.tf");

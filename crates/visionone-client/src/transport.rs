@@ -72,7 +72,7 @@ pub struct Transport {
     pub(crate) max_retries: u32,
     backoff_base: Duration,
     backoff_cap: Duration,
-    limiter: RateLimiter,
+    pub(crate) limiter: RateLimiter,
     clock: ServerClock,
     requests: AtomicU64,
 }
