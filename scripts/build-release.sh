@@ -35,4 +35,5 @@ else
   cargo build --profile "$profile" "${args[@]}" >&2
   out="${CARGO_TARGET_DIR:-$root/target}/$dir"
 fi
-for b in "${bins[@]}"; do echo "$out/$b"; done
+exe=""; [[ $triple == *windows* ]] && exe=".exe"
+for b in "${bins[@]}"; do echo "$out/$b$exe"; done

@@ -120,4 +120,6 @@ else
 fi
 
 echo "release $version ($os/$arch, $signed) in $dist:"
-(cd "$dist" && for f in "${name}_v${version}${exe}" "${base}"_* "${emulator}_${version}"_*; do [[ -e $f ]] && printf '  %s\t%s\n' "$(wc -c <"$f" | tr -d ' ')" "$f"; done)
+(cd "$dist" && for f in "${name}_v${version}${exe}" "${base}"_* "${emulator}_${version}"_*; do
+  if [[ -e $f ]]; then printf '  %s\t%s\n' "$(wc -c <"$f" | tr -d ' ')" "$f"; fi
+done)
