@@ -66,7 +66,7 @@ fn installs_from_the_registry_and_applies(version: &str) {
 
     let reqs = registry.requests();
     for path in [
-        format!("/v1/providers/visionone-iam/visionone/versions"),
+        "/v1/providers/visionone-iam/visionone/versions".to_string(),
         Registry::download_path(),
         format!("/files/{}", zip_name()),
         format!("/files/{}", sums_name()),
