@@ -4,7 +4,20 @@
 use crate::harness::*;
 use std::path::{Path, PathBuf};
 
-/// Directories holding `.tf` files, in a stable order.
+/// A module with its own `tests/*.tftest.hcl` (examples/module-with-tests) has required inputs,
+/// so it cannot be applied as a root module: `terraform test` applies and destroys it with its
+/// own inputs instead (tests/release/module_tests.rs).
+fn has_terraform_tests(dir: &Path) -> bool {
+    std::fs::read_dir(dir.join("tests"))
+        .map(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().ends_with(".tftest.hcl"))
+        })
+        .unwrap_or(false)
+}
+
+/// Directories holding `.tf` files, in a stable order (modules with `terraform test` files aside).
 fn example_dirs() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut dirs = Vec::new();
@@ -19,7 +32,7 @@ fn example_dirs() -> Vec<PathBuf> {
                 has_tf = true;
             }
         }
-        if has_tf {
+        if has_tf && !has_terraform_tests(&dir) {
             dirs.push(dir);
         }
     }
