@@ -9,6 +9,7 @@ pub mod data_sources;
 pub mod docs;
 pub mod provider;
 pub mod resources;
+pub mod roles;
 
 /// The address users write in `required_providers`.
 pub const SOURCE_ADDRESS: &str = "registry.terraform.io/visionone-iam/visionone";

@@ -1,6 +1,23 @@
 //! For tests and benchmarks of a provider: what Terraform would hand the plugin.
 
+use crate::schema::Block;
+use crate::value::Value;
 use std::path::{Path, PathBuf};
+
+/// Terraform's proposed new state for a plan: the configuration, with the prior value of each
+/// computed attribute the configuration leaves null (what `PlanResourceChange` receives).
+pub fn proposed_new_state(block: &Block, prior: &Value, config: &Value) -> Value {
+    if config.is_null() {
+        return Value::Null;
+    }
+    let mut proposed = config.clone();
+    for a in &block.attributes {
+        if a.computed && config.get(&a.name).is_null() {
+            proposed.set(&a.name, prior.get(&a.name).clone());
+        }
+    }
+    proposed
+}
 use std::process::{Command, Stdio};
 
 /// A self-signed ECDSA P-521 certificate shaped like the one Terraform puts in

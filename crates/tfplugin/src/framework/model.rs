@@ -195,6 +195,24 @@ impl AttrValue for BTreeMap<String, String> {
     }
 }
 
+/// A list of nested objects (a nested attribute, or a `list(object)` type).
+impl<M: Model> AttrValue for Vec<M> {
+    fn ty() -> Type {
+        Type::List(Box::new(Type::Object(
+            M::attributes().into_iter().map(|(k, t)| (k.to_string(), t)).collect(),
+        )))
+    }
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::List(items) => items.iter().map(|i| M::from_value(i).ok()).collect(),
+            _ => None,
+        }
+    }
+    fn to_value(&self) -> Value {
+        Value::List(self.iter().map(Model::to_value).collect())
+    }
+}
+
 /// Converts one attribute. A collection that is only partly known reads as unknown; the
 /// adapters write a field back only when the resource changed it, so such a value reaches
 /// Terraform untouched.

@@ -37,8 +37,21 @@ pub struct Server<C: ProviderCore> {
     data_sources: BTreeMap<&'static str, Box<dyn DataSourceHandler<C::Data>>>,
 }
 
+impl<C: ProviderCore + Default> Server<C> {
+    /// The server of a provider whose core starts empty (configured later by Terraform).
+    pub fn new() -> Self {
+        Self::with(C::default())
+    }
+}
+
+impl<C: ProviderCore + Default> Default for Server<C> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<C: ProviderCore> Server<C> {
-    pub fn new(core: C) -> Self {
+    pub fn with(core: C) -> Self {
         let resources: BTreeMap<_, _> = core.resources().into_iter().map(|r| (r.type_name(), r)).collect();
         let data_sources: BTreeMap<_, _> = core.data_sources().into_iter().map(|d| (d.type_name(), d)).collect();
         let schemas = ProviderSchemas {
