@@ -3,6 +3,8 @@
 //! Rooms: `tfplugin` (Terraform's protocol) ← this crate → `visionone_client` (the
 //! Vision One API). See ARCHITECTURE.md.
 
+#![forbid(unsafe_code)]
+
 pub mod client;
 pub mod config;
 pub mod data_sources;

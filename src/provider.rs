@@ -114,8 +114,40 @@ impl ProviderCore for Core {
 
 #[cfg(test)]
 mod tests {
+    use tfplugin::framework::Model;
+
     #[test]
     fn every_model_matches_its_schema() {
         assert_eq!(super::VisionOne::new().model_mismatches(), Vec::<String>::new());
+    }
+
+    /// State as release 0.1.0 (48f9ea5) stored it, `attributes` of terraform.tfstate.
+    const V010_API_KEY: &str = r#"{"created_at":"2026-01-01T00:00:00Z","description":null,"enabled":true,
+        "expiration":"3_months","expires_at":"2026-04-01T00:00:00Z","id":"k1","last_used_at":null,"max_age_days":null,
+        "name":null,"name_prefix":"ci-","ready_for_rotation":false,"role":"SIEM","rotate_before_days":14,
+        "rotation_triggers":{"epoch":"1"},"secret":"s3cret"}"#;
+    const V010_CUSTOM_ROLE: &str = r#"{"allow_api_key_assignment":true,"allow_user_account_assignment":false,
+        "description":"","id":"r1","last_updated_at":"2026-01-01T00:00:00Z","name":"ops",
+        "permission_keys":["iam.roles.view","workbench.view"],"type":"custom"}"#;
+    const V010_USER_ACCOUNT: &str = r#"{"auth_type":"local","created_at":null,"description":null,"email":"ann@example.com",
+        "enabled":true,"id":"acc-1","last_login_at":null,"role":"Auditor","status":"invited"}"#;
+
+    fn round_trip<M: Model>(type_name: &str, json: &str) {
+        let provider = super::VisionOne::new();
+        let schema = &tfplugin::Provider::schemas(&provider).resources[type_name];
+        assert_eq!(
+            schema.version, 0,
+            "{type_name}: a version bump needs an upgrade of 0.1.0 state"
+        );
+        let v = tfplugin::value::json::decode(json.as_bytes(), &schema.block.value_type()).unwrap();
+        let m = M::from_value(&v).unwrap();
+        assert_eq!(m.to_value(), v, "{type_name}: 0.1.0 state must read back unchanged");
+    }
+
+    #[test]
+    fn state_written_by_0_1_0_reads_back_unchanged() {
+        round_trip::<crate::resources::api_key::ApiKeyState>("visionone_api_key", V010_API_KEY);
+        round_trip::<crate::resources::custom_role::CustomRoleState>("visionone_custom_role", V010_CUSTOM_ROLE);
+        round_trip::<crate::resources::user_account::AccountState>("visionone_user_account", V010_USER_ACCOUNT);
     }
 }

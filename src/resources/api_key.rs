@@ -8,6 +8,7 @@ mod naming;
 mod rotation;
 
 use crate::provider::Call;
+use crate::resources::conflict::{write_fresh, Refused};
 use crate::roles::Holder;
 use rotation::Policy;
 use std::collections::BTreeMap;
@@ -423,33 +424,53 @@ async fn update(client: &Client, prior: ApiKeyState, planned: ApiKeyState, cance
     if same {
         return Ok(planned);
     }
-    let mut attempt = 0;
-    loop {
-        let (current, etag) = match calls::read_one(client, &id, cancel).await {
-            Ok(Some(found)) => found,
-            Ok(None) => {
-                return Err(Failure::error(
-                    format!("API key {id} no longer exists"),
-                    "It was deleted outside Terraform. Run `terraform apply` again: the refresh drops it from \
-                     state and the plan creates it anew.",
-                ))
+    let key = id.as_str();
+    let written = write_fresh(
+        || calls::read_one(client, key, cancel),
+        |current: &ApiKey| Some(update_for(current, &planned)).filter(|u| *u != ApiKeyUpdate::default()),
+        |first: &ApiKey, now: &ApiKey| {
+            let (a, b) = (update_for(first, &planned), update_for(now, &planned));
+            let mut changed = Vec::new();
+            if a.name != b.name {
+                changed.push("name");
             }
-            Err(e) => return Err(Failure::error(format!("Could not read API key {id}"), e.to_string())),
-        };
-        let change = update_for(&current, &planned);
-        if change == ApiKeyUpdate::default() {
-            break;
+            if a.role != b.role {
+                changed.push("role");
+            }
+            if a.status != b.status {
+                changed.push("enabled");
+            }
+            if a.description != b.description {
+                changed.push("description");
+            }
+            changed
+        },
+        |change, etag| async move { calls::update_one(client, key, &change, etag.as_ref(), cancel).await },
+    )
+    .await;
+    match written {
+        Ok(()) => {}
+        Err(Refused::Gone) => {
+            return Err(Failure::error(
+                format!("API key {id} no longer exists"),
+                "It was deleted outside Terraform. Run `terraform apply` again: the refresh drops it from \
+                 state and the plan creates it anew.",
+            ))
         }
-        match calls::update_one(client, &id, &change, etag.as_ref(), cancel).await {
-            Ok(()) => break,
-            Err(e) if e.is_precondition_failed() && attempt == 0 => {
-                // Someone changed the key between our read and our write: read again, once.
-                attempt += 1;
-            }
-            Err(e) => {
-                let (summary, detail) = update_error(&id, &e);
-                return Err(Failure::error(summary, detail));
-            }
+        Err(Refused::Changed(changed)) => {
+            return Err(Failure::error(
+                format!("API key {id} changed outside Terraform"),
+                format!(
+                    "Someone else modified the key while Terraform was updating it ({} changed), so the update was \
+                     not applied. Run terraform plan to review the change, then apply again.",
+                    changed.join(", ")
+                ),
+            ))
+        }
+        Err(Refused::Read(e)) => return Err(Failure::error(format!("Could not read API key {id}"), e.to_string())),
+        Err(Refused::Write(e)) => {
+            let (summary, detail) = update_error(&id, &e);
+            return Err(Failure::error(summary, detail));
         }
     }
     Ok(planned)

@@ -3,6 +3,7 @@
 //! through the `visionone_role` data source instead).
 
 use crate::provider::Call;
+use crate::resources::conflict::{write_fresh, Refused};
 use crate::roles::{plan_time_failure, Observed, PlannedRole};
 use std::collections::BTreeSet;
 use tfplugin::framework::{Attr, Failure, Imported, Plan, Resource};
@@ -454,59 +455,45 @@ async fn update(
 ) -> Written {
     let id = prior.id.as_deref().unwrap_or_default().to_string();
     let body = update_body(prior, &planned);
-    let fresh = match Observed::fetch(client, &id, cancel).await {
-        Ok(Some(obs)) => obs,
-        Ok(None) => {
+    let role = id.as_str();
+    let written = write_fresh(
+        || async move {
+            let obs = Observed::fetch(client, role, cancel).await?;
+            Ok(obs.map(|o| {
+                let etag = o.etag.clone();
+                (o, etag)
+            }))
+        },
+        |_| Some(body.clone()),
+        |first, now| first.resource_state(prior).changed_fields(&now.resource_state(prior)),
+        |body, etag| async move { client.update_role(role, &body, etag.as_ref(), cancel).await },
+    )
+    .await;
+    match written {
+        Ok(()) => {}
+        Err(Refused::Gone) => {
             return Err(Failure::error(
                 "Custom role deleted outside Terraform",
                 format!("Role {id} no longer exists. Run terraform apply again: the refresh will plan to create it."),
             ))
         }
-        Err(e) => {
+        Err(Refused::Changed(changed)) => {
+            return Err(Failure::error(
+                "Custom role changed outside Terraform",
+                format!(
+                    "Role {id} was modified by someone else while Terraform was updating it ({} changed), so the \
+                     update was not applied. Run terraform plan to review the change, then apply again.",
+                    changed.join(", ")
+                ),
+            ))
+        }
+        Err(Refused::Read(e)) => {
             return Err(Failure::error(
                 "Could not read the custom role before updating it",
                 e.to_string(),
             ))
         }
-    };
-    let mut etag = fresh.etag;
-    for attempt in 0..2 {
-        match client.update_role(&id, &body, etag.as_ref(), cancel).await {
-            Ok(()) => break,
-            Err(e) if e.is_precondition_failed() && attempt == 0 => {
-                // Someone else wrote since our GET: retry once if what they wrote is not ours to judge.
-                match Observed::fetch(client, &id, cancel).await {
-                    Ok(Some(now)) => {
-                        let changed = prior.changed_fields(&now.resource_state(prior));
-                        if !changed.is_empty() {
-                            return Err(Failure::error(
-                                "Custom role changed outside Terraform",
-                                format!(
-                                    "Role {id} was modified by someone else while Terraform was updating it ({} \
-                                     changed), so the update was not applied. Run terraform plan to review the \
-                                     change, then apply again.",
-                                    changed.join(", ")
-                                ),
-                            ));
-                        }
-                        etag = now.etag;
-                    }
-                    Ok(None) => {
-                        return Err(Failure::error(
-                            "Custom role deleted outside Terraform",
-                            format!("Role {id} was deleted during the update."),
-                        ))
-                    }
-                    Err(e) => {
-                        return Err(Failure::error(
-                            "Could not re-read the custom role after a conflicting write",
-                            e.to_string(),
-                        ))
-                    }
-                }
-            }
-            Err(e) => return Err(api_error("Could not update the custom role", &e)),
-        }
+        Err(Refused::Write(e)) => return Err(api_error("Could not update the custom role", &e)),
     }
     match Observed::fetch(client, &id, cancel).await {
         Ok(Some(obs)) => Ok(settled(planned, &obs)),

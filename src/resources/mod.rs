@@ -6,6 +6,7 @@ use crate::provider::Call;
 use tfplugin::framework::{resource, ResourceHandler};
 
 pub mod api_key;
+pub mod conflict;
 pub mod custom_role;
 pub mod user_account;
 

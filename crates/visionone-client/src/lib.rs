@@ -1,4 +1,4 @@
-//! HTTP client for the Trend Vision One v3.0 IAM API (`shared/visionone-api.md`).
+//! HTTP client for the Trend Vision One v3.0 IAM API (`docs/contract/visionone-api.md`).
 //!
 //! It knows HTTP and Vision One, nothing of Terraform. Every call takes a `CancellationToken` and is
 //! bounded by `request_timeout`; transient failures are retried with jittered backoff, and creates
