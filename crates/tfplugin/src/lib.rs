@@ -16,7 +16,6 @@ pub mod provider;
 mod rpc;
 pub mod schema;
 mod server;
-#[doc(hidden)]
 pub mod testing;
 pub mod tls;
 pub mod value;
