@@ -167,7 +167,7 @@ fn item_line<'a>(item: &Item<'a>, parent: &str, nested: &mut Vec<Nested<'a>>) ->
     } else {
         format!("{parent}--{}", item.name())
     };
-    let (mut tags, description, children) = match item {
+    let (mut tags, description, children): (Vec<String>, std::borrow::Cow<'_, str>, _) = match item {
         Item::Attr(a) => {
             let (ty, children) = match &a.ty {
                 AttrType::Type(t) => (type_name(t), None),
@@ -183,7 +183,7 @@ fn item_line<'a>(item: &Item<'a>, parent: &str, nested: &mut Vec<Nested<'a>>) ->
             if a.deprecated {
                 tags.push("Deprecated".to_string());
             }
-            (tags, a.description.as_str(), children)
+            (tags, a.full_description().into(), children)
         }
         Item::Block(b) => {
             let mut tag = nesting_name("Block", b.nesting);
@@ -199,7 +199,7 @@ fn item_line<'a>(item: &Item<'a>, parent: &str, nested: &mut Vec<Nested<'a>>) ->
             }
             (
                 tags,
-                b.block.description.as_str(),
+                b.block.description.as_str().into(),
                 Some(("nestedblock", groups(&b.block))),
             )
         }

@@ -3,12 +3,15 @@
 //! Rooms: `tfplugin` (Terraform's protocol) ← this crate → `visionone_client` (the
 //! Vision One API). See ARCHITECTURE.md.
 
+#![forbid(unsafe_code)]
+
 pub mod client;
 pub mod config;
 pub mod data_sources;
 pub mod docs;
 pub mod provider;
 pub mod resources;
+pub mod roles;
 
 /// The address users write in `required_providers`.
 pub const SOURCE_ADDRESS: &str = "registry.terraform.io/visionone-iam/visionone";

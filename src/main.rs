@@ -46,6 +46,7 @@ fn main() -> std::process::ExitCode {
 /// they belong to another glibc. `files` and `dns` are built in, so lookups use /etc/hosts and
 /// DNS only, as Go providers' resolver does.
 #[cfg(all(target_os = "linux", target_env = "gnu", target_feature = "crt-static"))]
+#[allow(unsafe_code)]
 fn hosts_from_files_and_dns() {
     use std::ffi::{c_char, c_int};
     extern "C" {

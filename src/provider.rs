@@ -1,22 +1,21 @@
-//! The provider between Terraform and Vision One: it owns the configured client and
-//! dispatches each call to the resource or data source it names.
+//! The provider block and what every call gets: the configured client and the call's context.
+//! Resources and data sources are listed by kind in [`resources::all`] and [`data_sources::all`];
+//! the framework's [`Server`] resolves type names and calls them.
 
 use crate::config;
-use crate::data_sources::{self, DataSource};
-use crate::resources::{self, Resource};
-use std::collections::BTreeMap;
-use std::sync::RwLock;
-use tfplugin::{
-    ApplyRequest, ApplyResponse, Ctx, DataSourceResponse, Diagnostics, ImportResponse, PlanRequest, PlanResponse,
-    ProviderSchemas, ReadRequest, ReadResponse, Value,
-};
+use crate::roles::Roles;
+use crate::{data_sources, resources};
+use std::sync::{Arc, RwLock};
+use tfplugin::framework::{DataSourceHandler, ProviderCore, ResourceHandler, Server};
+use tfplugin::{Ctx, Diagnostics, Schema, Value};
 use visionone_client::Client;
 
-/// What a resource handler gets for one call: the client (once configured) and the
+/// What a resource or data source gets for one call: the client (once configured) and the
 /// cancellation signal Terraform's StopProvider fires.
 pub struct Call {
     pub ctx: Ctx,
     client: Option<Client>,
+    roles: Arc<Roles>,
 }
 
 impl Call {
@@ -37,83 +36,47 @@ impl Call {
     pub fn client_opt(&self) -> Option<&Client> {
         self.client.as_ref()
     }
+    /// What this configured provider knows of roles (lookups, roles planned in this run).
+    pub fn roles(&self) -> &Roles {
+        &self.roles
+    }
     #[cfg(test)]
     pub fn for_test(client: Option<Client>) -> Self {
         Call {
             ctx: Ctx::background(),
             client,
+            roles: Arc::default(),
         }
     }
 }
 
-pub struct VisionOne {
-    schemas: ProviderSchemas,
-    resources: BTreeMap<&'static str, Box<dyn Resource>>,
-    data_sources: BTreeMap<&'static str, Box<dyn DataSource>>,
-    client: RwLock<Option<Client>>,
-}
+/// The Vision One provider as Terraform drives it.
+pub type VisionOne = Server<Core>;
 
-impl Default for VisionOne {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl VisionOne {
-    pub fn new() -> Self {
-        let resources: BTreeMap<_, _> = resources::all().into_iter().map(|r| (r.type_name(), r)).collect();
-        let data_sources: BTreeMap<_, _> = data_sources::all().into_iter().map(|d| (d.type_name(), d)).collect();
-        let schemas = ProviderSchemas {
-            provider: config::schema(),
-            provider_meta: None,
-            resources: resources.iter().map(|(k, r)| (k.to_string(), r.schema())).collect(),
-            data_sources: data_sources.iter().map(|(k, d)| (k.to_string(), d.schema())).collect(),
-        };
-        VisionOne {
-            schemas,
-            resources,
-            data_sources,
-            client: RwLock::new(None),
-        }
-    }
-
-    fn call(&self, ctx: Ctx) -> Call {
-        let client = self.client.read().map(|c| c.clone()).unwrap_or(None);
-        Call { ctx, client }
-    }
-
-    fn resource(&self, type_name: &str) -> Result<&dyn Resource, Diagnostics> {
-        self.resources
-            .get(type_name)
-            .map(|r| r.as_ref())
-            .ok_or_else(|| unknown_type("resource", type_name))
-    }
-
-    fn data_source(&self, type_name: &str) -> Result<&dyn DataSource, Diagnostics> {
-        self.data_sources
-            .get(type_name)
-            .map(|d| d.as_ref())
-            .ok_or_else(|| unknown_type("data source", type_name))
-    }
-}
-
-fn unknown_type(kind: &str, name: &str) -> Diagnostics {
-    let mut d = Diagnostics::new();
-    d.error(
-        format!("Unknown {kind} type"),
-        format!("This provider has no {kind} named {name:?}."),
-    );
-    d
+/// The provider block, the client it configures and the role knowledge that goes with it.
+#[derive(Default)]
+pub struct Core {
+    configured: RwLock<(Option<Client>, Arc<Roles>)>,
 }
 
 #[async_trait::async_trait]
-impl tfplugin::Provider for VisionOne {
-    fn schemas(&self) -> &ProviderSchemas {
-        &self.schemas
+impl ProviderCore for Core {
+    type Data = Call;
+
+    fn schema(&self) -> Schema {
+        config::schema()
     }
 
-    async fn validate_provider_config(&self, _ctx: Ctx, config: Value) -> Diagnostics {
-        config::validate(&config)
+    fn resources(&self) -> Vec<Box<dyn ResourceHandler<Call>>> {
+        resources::all()
+    }
+
+    fn data_sources(&self) -> Vec<Box<dyn DataSourceHandler<Call>>> {
+        data_sources::all()
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        config::validate(config)
     }
 
     async fn configure(&self, _ctx: Ctx, terraform_version: String, config: Value) -> Diagnostics {
@@ -135,86 +98,56 @@ impl tfplugin::Provider for VisionOne {
                 ("terraform_version", &terraform_version),
             ],
         );
+        let mut d = Diagnostics::new();
         match crate::client::build(&settings) {
-            Ok(c) => {
-                if let Ok(mut slot) = self.client.write() {
-                    *slot = Some(c);
-                }
-                Diagnostics::new()
-            }
-            Err(e) => {
-                let mut d = Diagnostics::new();
-                d.error("Could not set up the Vision One client", e);
-                d
-            }
+            Ok(c) => *self.configured.write().unwrap_or_else(|p| p.into_inner()) = (Some(c), Arc::default()),
+            Err(e) => d.error("Could not set up the Vision One client", e),
         }
+        d
     }
 
-    async fn validate_resource_config(&self, _ctx: Ctx, type_name: &str, config: Value) -> Diagnostics {
-        match self.resource(type_name) {
-            Ok(r) => r.validate(&config),
-            Err(d) => d,
-        }
+    fn data(&self, ctx: Ctx) -> Call {
+        let (client, roles) = self.configured.read().unwrap_or_else(|p| p.into_inner()).clone();
+        Call { ctx, client, roles }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tfplugin::framework::Model;
+
+    #[test]
+    fn every_model_matches_its_schema() {
+        assert_eq!(super::VisionOne::new().model_mismatches(), Vec::<String>::new());
     }
 
-    async fn validate_data_source_config(&self, _ctx: Ctx, type_name: &str, config: Value) -> Diagnostics {
-        match self.data_source(type_name) {
-            Ok(d) => d.validate(&config),
-            Err(d) => d,
-        }
+    /// State as release 0.1.0 (48f9ea5) stored it, `attributes` of terraform.tfstate.
+    const V010_API_KEY: &str = r#"{"created_at":"2026-01-01T00:00:00Z","description":null,"enabled":true,
+        "expiration":"3_months","expires_at":"2026-04-01T00:00:00Z","id":"k1","last_used_at":null,"max_age_days":null,
+        "name":null,"name_prefix":"ci-","ready_for_rotation":false,"role":"SIEM","rotate_before_days":14,
+        "rotation_triggers":{"epoch":"1"},"secret":"s3cret"}"#;
+    const V010_CUSTOM_ROLE: &str = r#"{"allow_api_key_assignment":true,"allow_user_account_assignment":false,
+        "description":"","id":"r1","last_updated_at":"2026-01-01T00:00:00Z","name":"ops",
+        "permission_keys":["iam.roles.view","workbench.view"],"type":"custom"}"#;
+    const V010_USER_ACCOUNT: &str = r#"{"auth_type":"local","created_at":null,"description":null,"email":"ann@example.com",
+        "enabled":true,"id":"acc-1","last_login_at":null,"role":"Auditor","status":"invited"}"#;
+
+    fn round_trip<M: Model>(type_name: &str, json: &str) {
+        let provider = super::VisionOne::new();
+        let schema = &tfplugin::Provider::schemas(&provider).resources[type_name];
+        assert_eq!(
+            schema.version, 0,
+            "{type_name}: a version bump needs an upgrade of 0.1.0 state"
+        );
+        let v = tfplugin::value::json::decode(json.as_bytes(), &schema.block.value_type()).unwrap();
+        let m = M::from_value(&v).unwrap();
+        assert_eq!(m.to_value(), v, "{type_name}: 0.1.0 state must read back unchanged");
     }
 
-    async fn read_resource(&self, ctx: Ctx, req: ReadRequest) -> ReadResponse {
-        match self.resource(&req.type_name) {
-            Ok(r) => r.read(&self.call(ctx), req).await,
-            Err(diagnostics) => ReadResponse {
-                new_state: req.current_state,
-                private: req.private,
-                diagnostics,
-            },
-        }
-    }
-
-    async fn plan_resource_change(&self, ctx: Ctx, req: PlanRequest) -> PlanResponse {
-        match self.resource(&req.type_name) {
-            Ok(r) => r.plan(&self.call(ctx), req).await,
-            Err(diagnostics) => PlanResponse {
-                planned_state: req.proposed_new_state,
-                requires_replace: vec![],
-                planned_private: req.prior_private,
-                diagnostics,
-            },
-        }
-    }
-
-    async fn apply_resource_change(&self, ctx: Ctx, req: ApplyRequest) -> ApplyResponse {
-        match self.resource(&req.type_name) {
-            Ok(r) => r.apply(&self.call(ctx), req).await,
-            Err(diagnostics) => ApplyResponse {
-                new_state: req.prior_state,
-                private: vec![],
-                diagnostics,
-            },
-        }
-    }
-
-    async fn import_resource_state(&self, ctx: Ctx, type_name: &str, id: &str) -> ImportResponse {
-        match self.resource(type_name) {
-            Ok(r) => r.import(&self.call(ctx), id).await,
-            Err(diagnostics) => ImportResponse {
-                imported: vec![],
-                diagnostics,
-            },
-        }
-    }
-
-    async fn read_data_source(&self, ctx: Ctx, type_name: &str, config: Value) -> DataSourceResponse {
-        match self.data_source(type_name) {
-            Ok(d) => d.read(&self.call(ctx), config).await,
-            Err(diagnostics) => DataSourceResponse {
-                state: Value::Null,
-                diagnostics,
-            },
-        }
+    #[test]
+    fn state_written_by_0_1_0_reads_back_unchanged() {
+        round_trip::<crate::resources::api_key::ApiKeyState>("visionone_api_key", V010_API_KEY);
+        round_trip::<crate::resources::custom_role::CustomRoleState>("visionone_custom_role", V010_CUSTOM_ROLE);
+        round_trip::<crate::resources::user_account::AccountState>("visionone_user_account", V010_USER_ACCOUNT);
     }
 }

@@ -1,10 +1,10 @@
 //! `visionone_api_keys`: list keys to find ones to import or rotate. Role and status filter on
 //! the server (`TMV1-Filter`); the name prefix and the expiry window are applied here.
 
-use crate::data_sources::DataSource;
 use crate::provider::Call;
 use std::time::SystemTime;
-use tfplugin::{Attribute, AttributePath, Block, DataSourceResponse, Diagnostics, NestingMode, Schema, Value};
+use tfplugin::framework::{Attr, DataSource};
+use tfplugin::{Attribute, Block, Diagnostics, NestingMode, Schema, Validator};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use visionone_client::api::filter::Filter;
@@ -15,11 +15,36 @@ pub struct ApiKeys;
 
 const DAY: i64 = 86_400;
 
-#[async_trait::async_trait]
-impl DataSource for ApiKeys {
-    fn type_name(&self) -> &'static str {
-        "visionone_api_keys"
+tfplugin::model! {
+    /// One listed key (never its secret).
+    pub struct ListedKey {
+        pub id: String,
+        pub name: String,
+        pub role: String,
+        pub enabled: bool,
+        pub description: String,
+        pub expires_at: String,
+        pub created_at: String,
+        pub last_used_at: String,
     }
+}
+
+tfplugin::model! {
+    /// The state of `visionone_api_keys`.
+    pub struct ApiKeysState {
+        pub id: String,
+        pub name_prefix: String,
+        pub role: String,
+        pub status: String,
+        pub expiring_within_days: i64,
+        pub keys: Vec<ListedKey>,
+    }
+}
+
+#[async_trait::async_trait]
+impl DataSource<Call> for ApiKeys {
+    type Model = ApiKeysState;
+    const TYPE_NAME: &'static str = "visionone_api_keys";
 
     fn schema(&self) -> Schema {
         let key_attrs = vec![
@@ -51,11 +76,21 @@ impl DataSource for ApiKeys {
                 .attr(Attribute::string("id").computed().description("A fixed identifier of this listing."))
                 .attr(Attribute::string("name_prefix").optional().description("Only keys whose name starts with this."))
                 .attr(Attribute::string("role").optional().description("Only keys with this role name."))
-                .attr(Attribute::string("status").optional().description("Only keys with this status: `enabled` or `disabled`."))
-                .attr(Attribute::number("expiring_within_days").optional().description(
-                    "Only keys that expire within this many days from now by the API server's clock (keys already \
-                     expired included; keys that never expire excluded).",
-                ))
+                .attr(
+                    Attribute::string("status")
+                        .optional()
+                        .validate(Validator::OneOf(vec!["enabled".into(), "disabled".into()]))
+                        .description("Only keys with this status."),
+                )
+                .attr(
+                    Attribute::number("expiring_within_days")
+                        .optional()
+                        .validate(Validator::WholeAtLeast { min: 0, unit: "days" })
+                        .description(
+                            "Only keys that expire within this many days from now by the API server's clock (keys \
+                             already expired included; keys that never expire excluded).",
+                        ),
+                )
                 .attr(
                     Attribute::nested("keys", NestingMode::List, key_attrs)
                         .computed()
@@ -64,43 +99,12 @@ impl DataSource for ApiKeys {
         )
     }
 
-    fn validate(&self, config: &Value) -> Diagnostics {
-        let mut d = Diagnostics::new();
-        if let Some(s) = config.get("status").as_str() {
-            if s != "enabled" && s != "disabled" {
-                d.error_at(
-                    AttributePath::root("status"),
-                    "Invalid status",
-                    format!("{s:?} is not a key status. Valid values: \"enabled\", \"disabled\"."),
-                );
-            }
-        }
-        let days = config.get("expiring_within_days");
-        if !days.is_null() && !days.is_unknown() && days.as_i64().is_none_or(|n| n < 0) {
-            d.error_at(
-                AttributePath::root("expiring_within_days"),
-                "Invalid expiring_within_days",
-                "`expiring_within_days` must be a whole number of days, at least 0.",
-            );
-        }
-        d
-    }
-
-    async fn read(&self, call: &Call, config: Value) -> DataSourceResponse {
-        let client = match call.client() {
-            Ok(c) => c,
-            Err(diagnostics) => {
-                return DataSourceResponse {
-                    state: Value::Null,
-                    diagnostics,
-                }
-            }
-        };
-        let mut diagnostics = Diagnostics::new();
-        let role = config.get("role").as_str().map(str::to_string);
-        let status = config.get("status").as_str().map(str::to_string);
-        let prefix = config.get("name_prefix").as_str().unwrap_or("").to_string();
-        let within = config.get("expiring_within_days").as_i64();
+    async fn read(&self, call: &Call, config: ApiKeysState) -> Result<ApiKeysState, Diagnostics> {
+        let client = call.client()?;
+        let role = config.role.get().cloned();
+        let status = config.status.get().cloned();
+        let prefix = config.name_prefix.get().cloned().unwrap_or_default();
+        let within = config.expiring_within_days.value();
         let filter = [
             role.as_ref().map(|r| Filter::eq("role", r.as_str())),
             status.as_ref().map(|s| Filter::eq("status", s.as_str())),
@@ -109,16 +113,11 @@ impl DataSource for ApiKeys {
         .flatten()
         .reduce(Filter::and);
         let query = filter.map(ListQuery::filtered).unwrap_or_default();
-        let keys = match client.list_api_keys(&query, &call.ctx.cancel).await {
-            Ok(k) => k,
-            Err(e) => {
-                diagnostics.error("Could not list API keys", e.to_string());
-                return DataSourceResponse {
-                    state: Value::Null,
-                    diagnostics,
-                };
-            }
-        };
+        let keys = client.list_api_keys(&query, &call.ctx.cancel).await.map_err(|e| {
+            let mut d = Diagnostics::new();
+            d.error("Could not list API keys", e.to_string());
+            d
+        })?;
         let deadline = within.map(|d| unix(client.server_now()).saturating_add(d.saturating_mul(DAY)));
         let mut matching: Vec<ApiKey> = keys
             .into_iter()
@@ -135,30 +134,25 @@ impl DataSource for ApiKeys {
             })
             .collect();
         matching.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
-        let mut state = config;
-        state.set(
-            "id",
-            listing_id(&prefix, role.as_deref(), status.as_deref(), within).into(),
-        );
-        state.set("keys", Value::List(matching.iter().map(key_value).collect()));
-        DataSourceResponse { state, diagnostics }
+        Ok(ApiKeysState {
+            id: Attr::Known(listing_id(&prefix, role.as_deref(), status.as_deref(), within)),
+            keys: Attr::Known(matching.iter().map(listed).collect()),
+            ..config
+        })
     }
 }
 
-fn key_value(k: &ApiKey) -> Value {
-    Value::object([
-        ("id", k.id.clone().into()),
-        ("name", k.name.clone().into()),
-        ("role", k.role.clone().into()),
-        ("enabled", Value::Bool(k.status == Status::Enabled)),
-        (
-            "description",
-            Value::opt_string(k.description.clone().filter(|d| !d.is_empty())),
-        ),
-        ("expires_at", Value::opt_string(k.expired_date_time.clone())),
-        ("created_at", Value::opt_string(k.created_date_time.clone())),
-        ("last_used_at", Value::opt_string(k.last_used_date_time.clone())),
-    ])
+fn listed(k: &ApiKey) -> ListedKey {
+    ListedKey {
+        id: Attr::from(k.id.as_str()),
+        name: Attr::from(k.name.as_str()),
+        role: Attr::from(k.role.as_str()),
+        enabled: Attr::Known(k.status == Status::Enabled),
+        description: Attr::from_option(k.description.clone().filter(|d| !d.is_empty())),
+        expires_at: Attr::from_option(k.expired_date_time.clone()),
+        created_at: Attr::from_option(k.created_date_time.clone()),
+        last_used_at: Attr::from_option(k.last_used_date_time.clone()),
+    }
 }
 
 /// Stable for the same filters, so the data source's id does not churn.
@@ -183,16 +177,19 @@ fn unix(t: SystemTime) -> i64 {
 mod tests {
     use super::*;
 
+    use tfplugin::Value;
+
     #[test]
     fn bad_filters_are_diagnosed() {
+        let ds = tfplugin::framework::data_source::<Call, _>(ApiKeys);
         let cfg = Value::object([
             ("status", Value::from("paused")),
             ("expiring_within_days", Value::int(-2)),
         ]);
-        let d = ApiKeys.validate(&cfg);
+        let d = ds.validate(&cfg);
         assert_eq!(d.0.len(), 2);
         assert!(d.0.iter().all(|x| x.attribute.is_some()));
-        assert!(!ApiKeys
+        assert!(!ds
             .validate(&Value::object([("status", Value::from("enabled"))]))
             .has_errors());
     }

@@ -1,29 +1,18 @@
-//! Data sources: one file each.
+//! Data sources: one file each, each a [`DataSource`](tfplugin::framework::DataSource) with its
+//! typed model.
 
 pub mod api_keys;
-
-use crate::provider::Call;
-use tfplugin::{DataSourceResponse, Diagnostics, Schema, Value};
-
 pub mod permission_keys;
 pub mod role;
 
-/// A data source type.
-#[async_trait::async_trait]
-pub trait DataSource: Send + Sync + 'static {
-    fn type_name(&self) -> &'static str;
-    fn schema(&self) -> Schema;
-    fn validate(&self, _config: &Value) -> Diagnostics {
-        Diagnostics::new()
-    }
-    async fn read(&self, call: &Call, config: Value) -> DataSourceResponse;
-}
+use crate::provider::Call;
+use tfplugin::framework::{data_source, DataSourceHandler};
 
 /// Every data source the provider serves.
-pub fn all() -> Vec<Box<dyn DataSource>> {
+pub fn all() -> Vec<Box<dyn DataSourceHandler<Call>>> {
     vec![
-        Box::new(api_keys::ApiKeys),
-        Box::new(permission_keys::PermissionKeys),
-        Box::new(role::Role),
+        data_source(api_keys::ApiKeys),
+        data_source(permission_keys::PermissionKeys),
+        data_source(role::Role),
     ]
 }

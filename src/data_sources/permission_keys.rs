@@ -1,32 +1,37 @@
 //! `visionone_permission_keys`: the permission catalogue, for building custom roles and for
 //! checking keys before a plan.
 
-use crate::data_sources::DataSource;
 use crate::provider::Call;
-use tfplugin::{Attribute, Block, DataSourceResponse, Diagnostics, Schema, Type, Value};
+use std::collections::BTreeSet;
+use tfplugin::framework::{Attr, DataSource};
+use tfplugin::{Attribute, Block, Diagnostics, Schema};
 
 /// Data sources want an id under Terraform 1.0; the catalogue is one per tenant.
 const ID: &str = "permission-keys";
 
 pub struct PermissionKeys;
 
-/// `list(object({key = string, description = string}))`. A plain type rather than a protocol-6
-/// nested attribute: Terraform 1.0's static checks cannot index nested attributes
-/// (`permissions[0]` fails with "This value does not have any indices").
-fn permission_type() -> Type {
-    let obj = Type::Object(
-        [("key", Type::String), ("description", Type::String)]
-            .map(|(k, t)| (k.to_string(), t))
-            .into(),
-    );
-    Type::List(Box::new(obj))
+tfplugin::model! {
+    /// One catalogue entry.
+    pub struct Permission {
+        pub key: String,
+        pub description: String,
+    }
+}
+
+tfplugin::model! {
+    /// The state of `visionone_permission_keys`.
+    pub struct PermissionKeysState {
+        pub id: String,
+        pub keys: BTreeSet<String>,
+        pub permissions: Vec<Permission>,
+    }
 }
 
 #[async_trait::async_trait]
-impl DataSource for PermissionKeys {
-    fn type_name(&self) -> &'static str {
-        "visionone_permission_keys"
-    }
+impl DataSource<Call> for PermissionKeys {
+    type Model = PermissionKeysState;
+    const TYPE_NAME: &'static str = "visionone_permission_keys";
 
     fn schema(&self) -> Schema {
         Schema::new(
@@ -43,50 +48,61 @@ impl DataSource for PermissionKeys {
                         .computed()
                         .description("Every permission key."),
                 )
+                // A plain `list(object)` type rather than a protocol-6 nested attribute: Terraform
+                // 1.0's static checks cannot index nested attributes (`permissions[0]` fails with
+                // "This value does not have any indices").
                 .attr(
-                    Attribute::new("permissions", permission_type()).computed().description(
-                        "The catalogue in the API's order: a list of objects with `key` and `description`.",
-                    ),
+                    Attribute::new("permissions", <Vec<Permission> as tfplugin::framework::AttrValue>::ty())
+                        .computed()
+                        .description(
+                            "The catalogue in the API's order: a list of objects with `key` and `description`.",
+                        ),
                 ),
         )
     }
 
-    async fn read(&self, call: &Call, _config: Value) -> DataSourceResponse {
-        let client = match call.client() {
-            Ok(c) => c,
-            Err(diagnostics) => {
-                return DataSourceResponse {
-                    state: Value::Null,
-                    diagnostics,
-                }
-            }
-        };
-        let mut diagnostics = Diagnostics::new();
-        match client.list_permission_keys(&call.ctx.cancel).await {
-            Ok(items) => {
-                let permissions = items
+    async fn read(&self, call: &Call, _config: PermissionKeysState) -> Result<PermissionKeysState, Diagnostics> {
+        let items = call
+            .client()?
+            .list_permission_keys(&call.ctx.cancel)
+            .await
+            .map_err(|e| {
+                let mut d = Diagnostics::new();
+                d.error("Could not read the permission catalogue", e.to_string());
+                d
+            })?;
+        Ok(PermissionKeysState {
+            id: Attr::from(ID),
+            keys: Attr::Known(items.iter().map(|p| p.key.clone()).collect()),
+            permissions: Attr::Known(
+                items
                     .iter()
-                    .map(|p| {
-                        Value::object([
-                            ("key", Value::from(p.key.as_str())),
-                            ("description", Value::opt_string(p.description.clone())),
-                        ])
+                    .map(|p| Permission {
+                        key: Attr::from(p.key.as_str()),
+                        description: Attr::from_option(p.description.clone()),
                     })
-                    .collect();
-                let state = Value::object([
-                    ("id", Value::from(ID)),
-                    ("keys", Value::string_set(items.iter().map(|p| p.key.clone()))),
-                    ("permissions", Value::List(permissions)),
-                ]);
-                DataSourceResponse { state, diagnostics }
-            }
-            Err(e) => {
-                diagnostics.error("Could not read the permission catalogue", e.to_string());
-                DataSourceResponse {
-                    state: Value::Null,
-                    diagnostics,
-                }
-            }
-        }
+                    .collect(),
+            ),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permissions_are_a_plain_list_of_objects() {
+        let t = <Vec<Permission> as tfplugin::framework::AttrValue>::ty();
+        assert_eq!(t.to_string(), "list of object");
+        let s = PermissionKeysState {
+            permissions: Attr::Known(vec![Permission {
+                key: Attr::from("k"),
+                description: Attr::Null,
+            }]),
+            ..Default::default()
+        };
+        use tfplugin::framework::Model;
+        assert_eq!(PermissionKeysState::from_value(&s.to_value()).unwrap(), s);
     }
 }

@@ -2,19 +2,32 @@
 //! refer to roles by name; this is how a configuration checks that a name exists and reads its
 //! flags and permissions.
 
-use crate::data_sources::DataSource;
 use crate::provider::Call;
-use crate::resources::custom_role::{closest, Observed};
-use tfplugin::{Attribute, AttributePath, Block, DataSourceResponse, Diagnostics, Schema, Value};
+use crate::roles::{closest, Observed};
+use std::collections::BTreeSet;
+use tfplugin::framework::DataSource;
+use tfplugin::{Attribute, AttributePath, Block, Diagnostics, Schema};
 use visionone_client::{Client, ListQuery};
 
 pub struct Role;
 
-#[async_trait::async_trait]
-impl DataSource for Role {
-    fn type_name(&self) -> &'static str {
-        "visionone_role"
+tfplugin::model! {
+    /// The state of `visionone_role`.
+    pub struct RoleState {
+        pub name: String,
+        pub id: String,
+        pub description: String,
+        pub role_type: String = "type",
+        pub allow_api_key_assignment: bool,
+        pub allow_user_account_assignment: bool,
+        pub permission_keys: BTreeSet<String>,
     }
+}
+
+#[async_trait::async_trait]
+impl DataSource<Call> for Role {
+    type Model = RoleState;
+    const TYPE_NAME: &'static str = "visionone_role";
 
     fn schema(&self) -> Schema {
         Schema::new(
@@ -61,9 +74,9 @@ impl DataSource for Role {
         )
     }
 
-    fn validate(&self, config: &Value) -> Diagnostics {
-        let mut d = Diagnostics::new();
-        match (config.get("name").is_null(), config.get("id").is_null()) {
+    /// Exactly one of `name` and `id` (an unknown one counts as set).
+    fn validate(&self, config: &RoleState, d: &mut Diagnostics) {
+        match (config.name.is_null(), config.id.is_null()) {
             (true, true) => d.error_at(
                 AttributePath::root("name"),
                 "Missing role name or id",
@@ -76,30 +89,14 @@ impl DataSource for Role {
             ),
             _ => {}
         }
-        d
     }
 
-    async fn read(&self, call: &Call, config: Value) -> DataSourceResponse {
-        let client = match call.client() {
-            Ok(c) => c,
-            Err(diagnostics) => {
-                return DataSourceResponse {
-                    state: Value::Null,
-                    diagnostics,
-                }
-            }
-        };
-        let mut diagnostics = self.validate(&config);
-        if diagnostics.has_errors() {
-            return DataSourceResponse {
-                state: Value::Null,
-                diagnostics,
-            };
-        }
+    async fn read(&self, call: &Call, config: RoleState) -> Result<RoleState, Diagnostics> {
+        let client = call.client()?;
         let cancel = &call.ctx.cancel;
-        let (attr, wanted) = match config.get("id").as_str() {
-            Some(id) => ("id", id.to_string()),
-            None => ("name", config.get("name").as_str().unwrap_or_default().to_string()),
+        let (attr, wanted) = match config.id.get() {
+            Some(id) => ("id", id.clone()),
+            None => ("name", config.name.get().cloned().unwrap_or_default()),
         };
         let found = if attr == "id" {
             Observed::fetch(client, &wanted, cancel).await
@@ -110,35 +107,35 @@ impl DataSource for Role {
                 Err(e) => Err(e),
             }
         };
+        let mut d = Diagnostics::new();
         match found {
-            Ok(Some(obs)) => DataSourceResponse {
-                state: Value::object(obs.common_attrs(&Value::Null)),
-                diagnostics,
-            },
+            Ok(Some(obs)) => {
+                let s = obs.resource_state(&Default::default());
+                return Ok(RoleState {
+                    name: s.name,
+                    id: s.id,
+                    description: s.description,
+                    role_type: s.role_type,
+                    allow_api_key_assignment: s.allow_api_key_assignment,
+                    allow_user_account_assignment: s.allow_user_account_assignment,
+                    permission_keys: s.permission_keys,
+                });
+            }
             Ok(None) => {
                 let hint = if attr == "name" {
                     suggest_names(client, &wanted, call).await
                 } else {
                     String::new()
                 };
-                diagnostics.error_at(
+                d.error_at(
                     AttributePath::root(attr),
                     "Role not found",
                     format!("No role has the {attr} {wanted:?}.{hint}"),
                 );
-                DataSourceResponse {
-                    state: Value::Null,
-                    diagnostics,
-                }
             }
-            Err(e) => {
-                diagnostics.error_at(AttributePath::root(attr), "Could not look up the role", e.to_string());
-                DataSourceResponse {
-                    state: Value::Null,
-                    diagnostics,
-                }
-            }
+            Err(e) => d.error_at(AttributePath::root(attr), "Could not look up the role", e.to_string()),
         }
+        Err(d)
     }
 }
 

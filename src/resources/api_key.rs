@@ -5,17 +5,15 @@
 mod calls;
 mod expiration;
 mod naming;
-mod role_check;
 mod rotation;
 
 use crate::provider::Call;
-use crate::resources::plan;
-use crate::resources::Resource;
+use crate::resources::conflict::{write_fresh, Refused};
+use crate::roles::Holder;
 use rotation::Policy;
-use tfplugin::{
-    ApplyRequest, ApplyResponse, Attribute, AttributePath, Block, Diagnostics, ImportResponse, ImportedResource,
-    PlanRequest, PlanResponse, ReadRequest, ReadResponse, Schema, Value,
-};
+use std::collections::BTreeMap;
+use tfplugin::framework::{Attr, Failure, Imported, Plan, Resource};
+use tfplugin::{Attribute, AttributePath, Block, Diagnostics, Schema, Validator};
 use visionone_client::api::{ApiKey, ApiKeyCreate, ApiKeyUpdate, Status, MASTER_ADMINISTRATOR};
 use visionone_client::{CancellationToken, Client, Error};
 
@@ -24,157 +22,41 @@ pub const TYPE_NAME: &str = "visionone_api_key";
 /// Longest key name the API accepts.
 const MAX_NAME: usize = 255;
 
-/// Attributes only the provider sets; unknown on create and on replacement.
-const COMPUTED: &[&str] = &[
-    "id",
-    "secret",
-    "expires_at",
-    "created_at",
-    "last_used_at",
-    "ready_for_rotation",
-];
-
-/// Every attribute, to build complete objects (import).
-const ALL: &[&str] = &[
-    "id",
-    "name",
-    "name_prefix",
-    "description",
-    "role",
-    "enabled",
-    "expiration",
-    "rotate_before_days",
-    "max_age_days",
-    "rotation_triggers",
-    "secret",
-    "expires_at",
-    "created_at",
-    "last_used_at",
-    "ready_for_rotation",
-];
+tfplugin::model! {
+    /// The state of a `visionone_api_key`.
+    pub struct ApiKeyState {
+        pub id: String,
+        pub name: String,
+        pub name_prefix: String,
+        pub description: String,
+        pub role: String,
+        pub enabled: bool,
+        pub expiration: String,
+        pub rotate_before_days: i64,
+        pub max_age_days: i64,
+        pub rotation_triggers: BTreeMap<String, String>,
+        pub secret: String,
+        pub expires_at: String,
+        pub created_at: String,
+        pub last_used_at: String,
+        pub ready_for_rotation: bool,
+    }
+}
 
 pub struct ApiKeyResource;
 
-#[async_trait::async_trait]
-impl Resource for ApiKeyResource {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
+fn no_control_chars(s: &str) -> bool {
+    !s.chars().any(char::is_control)
+}
 
-    fn schema(&self) -> Schema {
-        schema()
-    }
+const NO_CONTROL: Validator = Validator::Pattern {
+    rule: "not contain control characters",
+    check: no_control_chars,
+};
 
-    fn validate(&self, config: &Value) -> Diagnostics {
-        validate(config)
-    }
-
-    async fn plan(&self, call: &Call, req: PlanRequest) -> PlanResponse {
-        plan_change(call, req).await
-    }
-
-    async fn apply(&self, call: &Call, req: ApplyRequest) -> ApplyResponse {
-        let client = match call.client() {
-            Ok(c) => c,
-            Err(diagnostics) => return ApplyResponse::unchanged(req.prior_state, diagnostics),
-        };
-        let cancel = &call.ctx.cancel;
-        if req.planned_state.is_null() {
-            return delete(client, req.prior_state, cancel).await;
-        }
-        if req.prior_state.is_null() {
-            return create(client, req.planned_state, cancel).await;
-        }
-        update(client, req.prior_state, req.planned_state, cancel).await
-    }
-
-    async fn read(&self, call: &Call, req: ReadRequest) -> ReadResponse {
-        let current = req.current_state;
-        let private = req.private;
-        let client = match call.client() {
-            Ok(c) => c,
-            Err(diagnostics) => {
-                return ReadResponse {
-                    new_state: current,
-                    private,
-                    diagnostics,
-                }
-            }
-        };
-        let Some(id) = current.get("id").as_str().map(str::to_string) else {
-            return ReadResponse {
-                new_state: current,
-                private,
-                diagnostics: Diagnostics::new(),
-            };
-        };
-        let mut diagnostics = Diagnostics::new();
-        let new_state = match calls::read_shared(client, &id, &call.ctx.cancel).await {
-            Ok(None) => {
-                tfplugin::log::info("API key is gone from the server; it leaves state", &[("id", &id)]);
-                Value::Null
-            }
-            Ok(Some(key)) => refreshed(current, &key, now(client)),
-            Err(e) => {
-                diagnostics.error(format!("Could not read API key {id}"), e.to_string());
-                current
-            }
-        };
-        ReadResponse {
-            new_state,
-            private,
-            diagnostics,
-        }
-    }
-
-    async fn import(&self, call: &Call, id: &str) -> ImportResponse {
-        let mut diagnostics = Diagnostics::new();
-        let client = match call.client() {
-            Ok(c) => c,
-            Err(d) => {
-                return ImportResponse {
-                    imported: vec![],
-                    diagnostics: d,
-                }
-            }
-        };
-        let key = match calls::read_one(client, id, &call.ctx.cancel).await {
-            Ok(Some((key, _))) => key,
-            Ok(None) => {
-                diagnostics.error(
-                    "API key not found",
-                    format!("No API key with id {id:?} exists in this tenant. Import takes the key's id (see the visionone_api_keys data source)."),
-                );
-                return ImportResponse {
-                    imported: vec![],
-                    diagnostics,
-                };
-            }
-            Err(e) => {
-                diagnostics.error(format!("Could not read API key {id}"), e.to_string());
-                return ImportResponse {
-                    imported: vec![],
-                    diagnostics,
-                };
-            }
-        };
-        let empty = Value::object(ALL.iter().map(|a| (*a, Value::Null)));
-        let state = refreshed(empty, &key, now(client));
-        diagnostics.warning(
-            "Imported API key has no secret",
-            "Vision One shows a key's secret only once, when it is created, so `secret` stays null in state. \
-             To get a usable secret managed by Terraform, replace the key: \
-             `terraform apply -replace=visionone_api_key.<name>`.",
-        );
-        ImportResponse {
-            imported: vec![ImportedResource {
-                type_name: TYPE_NAME.to_string(),
-                state,
-                private: vec![],
-            }],
-            diagnostics,
-        }
-    }
+/// A computed attribute set by the provider, kept across in-place updates.
+fn computed(name: &str) -> Attribute {
+    Attribute::string(name).computed().use_state_for_unknown()
 }
 
 fn schema() -> Schema {
@@ -185,16 +67,33 @@ fn schema() -> Schema {
              when it enters its rotation window (`rotate_before_days` before expiry, or `max_age_days` after \
              creation).",
         )
-        .attr(Attribute::string("id").computed().description("The key's id."))
-        .attr(Attribute::string("name").optional().computed().description(
-            "The key's name, unique in the tenant. Exactly one of `name` and `name_prefix` must be set. \
-             Changing it renames the key in place.",
-        ))
-        .attr(Attribute::string("name_prefix").optional().description(
-            "Creates a unique name beginning with this prefix (a timestamp and random hex are appended), so \
-             that `create_before_destroy` can hold the old and the new key at once. Changing it forces \
-             replacement.",
-        ))
+        .attr(computed("id").description("The key's id."))
+        .attr(
+            Attribute::string("name")
+                .optional()
+                .computed()
+                .use_state_for_unknown()
+                .validate(Validator::Length { max: MAX_NAME })
+                .validate(NO_CONTROL)
+                .description(
+                    "The key's name, unique in the tenant. Exactly one of `name` and `name_prefix` must be set. \
+                     Changing it renames the key in place.",
+                ),
+        )
+        .attr(
+            Attribute::string("name_prefix")
+                .optional()
+                .requires_replace()
+                .validate(Validator::ConflictsWith(vec!["name".into()]))
+                .validate(Validator::Length {
+                    max: MAX_NAME - naming::SUFFIX_LEN,
+                })
+                .validate(NO_CONTROL)
+                .description(
+                    "Creates a unique name beginning with this prefix (a timestamp and random hex are appended), \
+                     so that `create_before_destroy` can hold the old and the new key at once.",
+                ),
+        )
         .attr(
             Attribute::string("description")
                 .optional()
@@ -208,245 +107,207 @@ fn schema() -> Schema {
             Attribute::bool("enabled")
                 .optional()
                 .computed()
-                .description("Whether the key may authenticate. Defaults to `true`."),
+                .default(true)
+                .description("Whether the key may authenticate."),
         )
-        .attr(Attribute::string("expiration").optional().computed().description(
-            "How long the key lives: `1_month`, `3_months`, `6_months`, `12_months` or `never` (default), or the \
-             console's names `90_days`, `180_days`, `1_year`, `no_expiration`. The API cannot change a key's \
-             expiry, so a change to another duration forces replacement; switching to an alias of the same \
-             duration changes nothing.",
-        ))
-        .attr(Attribute::number("rotate_before_days").optional().description(
-            "Rotate the key this many days before it expires: from then on the plan replaces it. Changing this \
-             value never replaces the key by itself.",
-        ))
-        .attr(Attribute::number("max_age_days").optional().description(
-            "Rotate the key once it is this many days old, also for keys that never expire (whichever of this \
-             and `rotate_before_days` comes first).",
-        ))
+        .attr(
+            Attribute::string("expiration")
+                .optional()
+                .computed()
+                .default(expiration::DEFAULT)
+                .validate(Validator::OneOf(
+                    expiration::VALUES.iter().map(|(v, _)| v.to_string()).collect(),
+                ))
+                .description(
+                    "How long the key lives. `90_days`, `180_days`, `1_year` and `no_expiration` are the console's \
+                     names for `3_months`, `6_months`, `12_months` and `never`. The API cannot change a key's \
+                     expiry, so a change to another duration forces replacement; switching to an alias of the same \
+                     duration changes nothing.",
+                ),
+        )
+        .attr(
+            Attribute::number("rotate_before_days")
+                .optional()
+                .validate(Validator::WholeAtLeast { min: 0, unit: "days" })
+                .description(
+                    "Rotate the key this many days before it expires: from then on the plan replaces it. Changing \
+                     this value never replaces the key by itself.",
+                ),
+        )
+        .attr(
+            Attribute::number("max_age_days")
+                .optional()
+                .validate(Validator::WholeAtLeast { min: 1, unit: "days" })
+                .description(
+                    "Rotate the key once it is this many days old, also for keys that never expire (whichever of \
+                     this and `rotate_before_days` comes first).",
+                ),
+        )
         .attr(
             Attribute::string_map("rotation_triggers")
                 .optional()
-                .description("Arbitrary values; any change forces replacement of the key (like `keepers`)."),
+                .requires_replace()
+                .description("Arbitrary values, like `keepers`."),
         )
         .attr(
-            Attribute::string("secret")
-                .computed()
+            computed("secret")
                 .sensitive()
                 .description("The key's secret, set at creation and kept in state; null for an imported key."),
         )
+        .attr(computed("expires_at").description("When the key expires (ISO 8601, UTC); null when it never does."))
+        .attr(computed("created_at").description("When the key was created (ISO 8601, UTC)."))
+        .attr(computed("last_used_at").description("When the key last authenticated; null until its first use."))
         .attr(
-            Attribute::string("expires_at")
+            Attribute::bool("ready_for_rotation")
                 .computed()
-                .description("When the key expires (ISO 8601, UTC); null when it never does."),
-        )
-        .attr(
-            Attribute::string("created_at")
-                .computed()
-                .description("When the key was created (ISO 8601, UTC)."),
-        )
-        .attr(
-            Attribute::string("last_used_at")
-                .computed()
-                .description("When the key last authenticated; null until its first use."),
-        )
-        .attr(Attribute::bool("ready_for_rotation").computed().description(
-            "True once the key is inside its rotation window or expired, by the API server's clock. The plan \
-             then replaces the key.",
-        ));
+                .use_state_for_unknown()
+                .description(
+                    "True once the key is inside its rotation window or expired, by the API server's clock. The \
+                     plan then replaces the key.",
+                ),
+        );
     Schema::new(0, block)
 }
 
-/// Checks that need no API call. Unknown values are skipped.
-fn validate(config: &Value) -> Diagnostics {
-    let mut d = Diagnostics::new();
-    let name = config.get("name");
-    let prefix = config.get("name_prefix");
-    match (name, prefix) {
-        (n, p) if !n.is_null() && !p.is_null() => d.error_at(
-            AttributePath::root("name_prefix"),
-            "Conflicting arguments: name and name_prefix",
-            "Set either `name` (a fixed name) or `name_prefix` (a generated unique name), not both.",
-        ),
-        (Value::Null, Value::Null) => d.error_at(
-            AttributePath::root("name"),
-            "Missing name",
-            "Set exactly one of `name` (a fixed name) or `name_prefix` (a generated unique name).",
-        ),
-        _ => {}
+type Written = Result<ApiKeyState, Failure<ApiKeyState>>;
+
+#[async_trait::async_trait]
+impl Resource<Call> for ApiKeyResource {
+    type Model = ApiKeyState;
+    const TYPE_NAME: &'static str = TYPE_NAME;
+
+    fn schema(&self) -> Schema {
+        schema()
     }
-    if let Some(n) = name.as_str() {
-        check_name(&mut d, "name", n, MAX_NAME);
-    }
-    if let Some(p) = prefix.as_str() {
-        check_name(&mut d, "name_prefix", p, MAX_NAME - naming::SUFFIX_LEN);
-    }
-    if config.get("role").as_str() == Some(MASTER_ADMINISTRATOR) {
-        role_check::master_administrator(&mut d);
-    }
-    if let Some(role) = config.get("role").as_str() {
-        if role.trim().is_empty() {
-            d.error_at(AttributePath::root("role"), "Empty role", "`role` must name a role.");
-        }
-    }
-    if let Some(e) = config.get("expiration").as_str() {
-        if expiration::months(e).is_none() {
+
+    /// What the schema's validators cannot say: one of `name`/`name_prefix`, the role's rules,
+    /// and a rotation window longer than the key lives.
+    fn validate(&self, config: &ApiKeyState, d: &mut Diagnostics) {
+        if config.name.is_null() && config.name_prefix.is_null() {
             d.error_at(
-                AttributePath::root("expiration"),
-                "Invalid expiration",
-                format!(
-                    "{e:?} is not a valid expiration. Valid values: {}.",
-                    expiration::valid_list()
-                ),
+                AttributePath::root("name"),
+                "Missing name",
+                "Set exactly one of `name` (a fixed name) or `name_prefix` (a generated unique name).",
             );
         }
+        match config.role.as_deref() {
+            Some(MASTER_ADMINISTRATOR) => crate::roles::master_administrator(d),
+            Some(role) if role.trim().is_empty() => {
+                d.error_at(AttributePath::root("role"), "Empty role", "`role` must name a role.")
+            }
+            _ => {}
+        }
+        if let (Some(before), Some(months)) = (
+            config.rotate_before_days.value(),
+            config.expiration.as_deref().and_then(expiration::months),
+        ) {
+            if months > 0 && before >= i64::from(months) * 30 {
+                d.warning_at(
+                    AttributePath::root("rotate_before_days"),
+                    "Key would rotate on every apply",
+                    format!(
+                        "rotate_before_days = {before} is not shorter than the key's lifetime ({months} months), so \
+                         every new key is already due for rotation."
+                    ),
+                );
+            }
+        }
     }
-    check_days(&mut d, config, "rotate_before_days", 0);
-    check_days(&mut d, config, "max_age_days", 1);
-    if let (Some(before), Some(months)) = (
-        config.get("rotate_before_days").as_i64(),
-        config.get("expiration").as_str().and_then(expiration::months),
-    ) {
-        if months > 0 && before >= i64::from(months) * 30 {
-            d.warning_at(
-                AttributePath::root("rotate_before_days"),
-                "Key would rotate on every apply",
-                format!(
-                    "rotate_before_days = {before} is not shorter than the key's lifetime ({months} months), so every \
-                     new key is already due for rotation."
-                ),
+
+    /// The role check, and the replacements only this resource can judge: another duration of
+    /// `expiration` (an alias of the same one is no change), and a key due for rotation.
+    async fn modify_plan(&self, call: &Call, plan: &mut Plan<ApiKeyState>) {
+        if let (Some(role), Some(client)) = (plan.config.role.as_deref(), call.client_opt()) {
+            let d = call.roles().check(client, role, Holder::ApiKey, &call.ctx.cancel).await;
+            plan.diagnostics.extend(d);
+        }
+        let Some(prior) = &plan.prior else {
+            return;
+        };
+        let planned = &mut plan.planned;
+        let months_now = planned.expiration.as_deref().and_then(expiration::months);
+        let months_before = prior.expiration.as_deref().and_then(expiration::months);
+        if planned.expiration.is_unknown() || (months_before.is_some() && months_now != months_before) {
+            plan.requires_replace.push(AttributePath::root("expiration"));
+        }
+        if rotation_due(call, prior, planned).await {
+            tfplugin::log::info(
+                "API key is due for rotation; planning its replacement",
+                &[("id", &prior.id.as_deref().unwrap_or(""))],
             );
+            planned.ready_for_rotation = Attr::Unknown;
+            plan.requires_replace.push(AttributePath::root("ready_for_rotation"));
         }
     }
-    d
-}
 
-fn check_name(d: &mut Diagnostics, attr: &str, value: &str, max: usize) {
-    if value.trim().is_empty() {
-        d.error_at(
-            AttributePath::root(attr),
-            format!("Empty {attr}"),
-            format!("`{attr}` must not be empty."),
-        );
-    } else if value.chars().count() > max {
-        d.error_at(
-            AttributePath::root(attr),
-            format!("{attr} too long"),
-            format!("`{attr}` may hold at most {max} characters."),
-        );
-    } else if value.chars().any(char::is_control) {
-        d.error_at(
-            AttributePath::root(attr),
-            format!("Invalid {attr}"),
-            format!("`{attr}` must not contain control characters."),
-        );
+    async fn create(&self, call: &Call, planned: ApiKeyState) -> Written {
+        create(call.client()?, planned, &call.ctx.cancel).await
     }
-}
 
-/// A whole number of days, at least `min`.
-fn check_days(d: &mut Diagnostics, config: &Value, attr: &str, min: i64) {
-    let v = config.get(attr);
-    if v.is_null() || v.is_unknown() {
-        return;
-    }
-    let ok = v.as_f64().is_some_and(|f| f.fract() == 0.0) && v.as_i64().is_some_and(|n| n >= min);
-    if !ok {
-        d.error_at(
-            AttributePath::root(attr),
-            format!("Invalid {attr}"),
-            format!("`{attr}` must be a whole number of days, at least {min}."),
-        );
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Plan
-// ---------------------------------------------------------------------------------------------
-
-async fn plan_change(call: &Call, req: PlanRequest) -> PlanResponse {
-    let PlanRequest {
-        prior_state: prior,
-        proposed_new_state: proposed,
-        config,
-        prior_private,
-        ..
-    } = req;
-    let mut diagnostics = Diagnostics::new();
-    if proposed.is_null() {
-        return PlanResponse {
-            planned_state: proposed,
-            requires_replace: vec![],
-            planned_private: prior_private,
-            diagnostics,
+    async fn read(&self, call: &Call, current: ApiKeyState) -> Result<Option<ApiKeyState>, Failure<ApiKeyState>> {
+        let client = call.client()?;
+        let Some(id) = current.id.get().cloned() else {
+            return Ok(Some(current));
         };
-    }
-    let mut planned = proposed;
-    // Optional+computed: null in config means the default, whatever the prior state holds, so
-    // that a key disabled outside Terraform is enabled again.
-    if config.get("enabled").is_null() {
-        planned.set("enabled", Value::Bool(true));
-    }
-    if config.get("expiration").is_null() {
-        planned.set("expiration", expiration::DEFAULT.into());
-    }
-    if let (Some(role), Some(client)) = (config.get("role").as_str(), call.client_opt()) {
-        diagnostics.extend(role_check::check(client, role, &call.ctx.cancel).await);
+        match calls::read_shared(client, &id, &call.ctx.cancel).await {
+            Ok(None) => {
+                tfplugin::log::info("API key is gone from the server; it leaves state", &[("id", &id)]);
+                Ok(None)
+            }
+            Ok(Some(key)) => Ok(Some(refreshed(current, &key, now(client)))),
+            Err(e) => Err(Failure::error(format!("Could not read API key {id}"), e.to_string())),
+        }
     }
 
-    if prior.is_null() {
-        plan::unknown_if_null(&mut planned, COMPUTED);
-        if config.get("name").is_null() {
-            planned.set("name", Value::Unknown);
-        }
-        return PlanResponse {
-            planned_state: planned,
-            requires_replace: vec![],
-            planned_private: prior_private,
-            diagnostics,
+    async fn update(&self, call: &Call, prior: ApiKeyState, planned: ApiKeyState) -> Written {
+        update(call.client()?, prior, planned, &call.ctx.cancel).await
+    }
+
+    async fn delete(&self, call: &Call, prior: ApiKeyState) -> Result<(), Failure<ApiKeyState>> {
+        let Some(id) = prior.id.get() else {
+            return Ok(());
         };
+        match calls::delete_one(call.client()?, id, &call.ctx.cancel).await {
+            Ok(()) => {
+                tfplugin::log::info("deleted API key", &[("id", id)]);
+                Ok(())
+            }
+            Err(e) => Err(Failure::error(format!("Could not delete API key {id}"), e.to_string())),
+        }
     }
 
-    let mut replace = Vec::new();
-    let mut replacing = false;
-    for attr in ["name_prefix", "rotation_triggers"] {
-        replace.push(AttributePath::root(attr));
-        replacing |= prior.get(attr) != planned.get(attr);
-    }
-    let months_now = planned.get("expiration").as_str().and_then(expiration::months);
-    let months_before = prior.get("expiration").as_str().and_then(expiration::months);
-    if planned.get("expiration").is_unknown() || (months_before.is_some() && months_now != months_before) {
-        replace.push(AttributePath::root("expiration"));
-        replacing = true;
-    }
-    if rotation_due(call, &prior, &planned).await {
-        tfplugin::log::info(
-            "API key is due for rotation; planning its replacement",
-            &[("id", &prior.get("id").as_str().unwrap_or(""))],
+    async fn import(&self, call: &Call, id: &str) -> Result<Imported<ApiKeyState>, Diagnostics> {
+        let client = call.client()?;
+        let mut d = Diagnostics::new();
+        let key = match calls::read_one(client, id, &call.ctx.cancel).await {
+            Ok(Some((key, _))) => key,
+            Ok(None) => {
+                d.error(
+                    "API key not found",
+                    format!("No API key with id {id:?} exists in this tenant. Import takes the key's id (see the visionone_api_keys data source)."),
+                );
+                return Err(d);
+            }
+            Err(e) => {
+                d.error(format!("Could not read API key {id}"), e.to_string());
+                return Err(d);
+            }
+        };
+        let state = refreshed(ApiKeyState::default(), &key, now(client));
+        d.warning(
+            "Imported API key has no secret",
+            "Vision One shows a key's secret only once, when it is created, so `secret` stays null in state. \
+             To get a usable secret managed by Terraform, replace the key: \
+             `terraform apply -replace=visionone_api_key.<name>`.",
         );
-        planned.set("ready_for_rotation", Value::Unknown);
-        replace.push(AttributePath::root("ready_for_rotation"));
-        replacing = true;
-    }
-    if replacing {
-        for attr in COMPUTED {
-            planned.set(attr, Value::Unknown);
-        }
-        if config.get("name").is_null() {
-            planned.set("name", Value::Unknown);
-        }
-    }
-    PlanResponse {
-        planned_state: planned,
-        requires_replace: replace,
-        planned_private: prior_private,
-        diagnostics,
+        Ok(Imported { state, warnings: d })
     }
 }
 
 /// Due by the prior state's flag (set by the latest read), or by the policy the plan asks for,
 /// judged now by the server's clock.
-async fn rotation_due(call: &Call, prior: &Value, planned: &Value) -> bool {
-    if prior.get("ready_for_rotation").as_bool() == Some(true) {
+async fn rotation_due(call: &Call, prior: &ApiKeyState, planned: &ApiKeyState) -> bool {
+    if prior.ready_for_rotation.value() == Some(true) {
         return true;
     }
     let Some(client) = call.client_opt() else {
@@ -460,13 +321,13 @@ async fn rotation_due(call: &Call, prior: &Value, planned: &Value) -> bool {
 }
 
 /// Timestamps from `state`, rotation settings from `settings`.
-fn policy(state: &Value, settings: &Value) -> Policy {
-    let ts = |a: &str| state.get(a).as_str().and_then(rotation::parse_ts);
+fn policy(state: &ApiKeyState, settings: &ApiKeyState) -> Policy {
+    let ts = |a: &Attr<String>| a.as_deref().and_then(rotation::parse_ts);
     Policy {
-        expires_at: ts("expires_at"),
-        created_at: ts("created_at"),
-        rotate_before_days: settings.get("rotate_before_days").as_i64(),
-        max_age_days: settings.get("max_age_days").as_i64(),
+        expires_at: ts(&state.expires_at),
+        created_at: ts(&state.created_at),
+        rotate_before_days: settings.rotate_before_days.value(),
+        max_age_days: settings.max_age_days.value(),
     }
 }
 
@@ -478,88 +339,65 @@ fn now(client: &Client) -> i64 {
 // Apply
 // ---------------------------------------------------------------------------------------------
 
-async fn create(client: &Client, planned: Value, cancel: &CancellationToken) -> ApplyResponse {
-    let mut d = Diagnostics::new();
+async fn create(client: &Client, planned: ApiKeyState, cancel: &CancellationToken) -> Written {
     if cancel.is_cancelled() {
-        d.error(
+        return Err(Failure::error(
             "Cancelled",
             "Terraform was interrupted before the API key was created; nothing was created.",
-        );
-        return ApplyResponse::no_object(d);
+        ));
     }
-    let name = match (planned.get("name").as_str(), planned.get("name_prefix").as_str()) {
+    let name = match (planned.name.as_deref(), planned.name_prefix.as_deref()) {
         (Some(n), _) => n.to_string(),
         (None, Some(p)) => naming::unique(p, client.server_now()),
         (None, None) => {
-            d.error_at(
-                AttributePath::root("name"),
+            return Err(Failure::error_at(
+                "name",
                 "Missing name",
                 "Set `name` or `name_prefix`.",
-            );
-            return ApplyResponse::no_object(d);
+            ))
         }
     };
-    let Some(role) = planned.get("role").as_str().map(str::to_string) else {
-        d.error_at(
-            AttributePath::root("role"),
+    let Some(role) = planned.role.get().cloned() else {
+        return Err(Failure::error_at(
+            "role",
             "Missing role",
             "`role` must be known to create the key.",
-        );
-        return ApplyResponse::no_object(d);
+        ));
     };
-    let exp = planned
-        .get("expiration")
-        .as_str()
-        .unwrap_or(expiration::DEFAULT)
-        .to_string();
+    let exp = planned.expiration.as_deref().unwrap_or(expiration::DEFAULT).to_string();
     let item = ApiKeyCreate {
         name: name.clone(),
         role,
-        description: planned
-            .get("description")
-            .as_str()
-            .filter(|s| !s.is_empty())
-            .map(str::to_string),
-        status: (planned.get("enabled").as_bool() == Some(false)).then_some(Status::Disabled),
+        description: planned.description.get().filter(|s| !s.is_empty()).cloned(),
+        status: (planned.enabled.value() == Some(false)).then_some(Status::Disabled),
         months_to_expiration: Some(expiration::months(&exp).unwrap_or(0)),
     };
     let created = match calls::create_one(client, &item).await {
         Ok(c) => c,
         Err(e) => {
-            d.error_at(
-                AttributePath::root("name"),
+            return Err(Failure::error_at(
+                "name",
                 format!("Could not create API key {name:?}"),
                 create_error(&e),
-            );
-            return ApplyResponse::no_object(d);
+            ))
         }
     };
     tfplugin::log::info("created API key", &[("id", &created.id), ("name", &name)]);
-    let mut state = planned;
-    state.set("id", created.id.clone().into());
-    state.set("secret", created.value.into());
-    state.set("name", name.into());
-    state.set("expires_at", Value::opt_string(created.expired_date_time));
     // The 201 answer is authoritative for id, secret and expiry; a new key has never been used,
     // and it was created at the API server's "now" (its Date header). Reading it back would cost
     // one call per key, which batching exists to avoid.
-    state.set(
-        "created_at",
-        Value::string(rotation::format_ts(rotation::unix(client.server_now()))),
-    );
-    state.set("last_used_at", Value::Null);
-    for attr in ["created_at", "last_used_at", "expires_at"] {
-        if state.get(attr).is_unknown() {
-            state.set(attr, Value::Null);
-        }
-    }
+    let mut state = ApiKeyState {
+        id: Attr::Known(created.id),
+        secret: Attr::Known(created.value),
+        name: Attr::Known(name),
+        expires_at: Attr::from_option(created.expired_date_time),
+        created_at: Attr::Known(rotation::format_ts(rotation::unix(client.server_now()))),
+        last_used_at: Attr::Null,
+        ..planned
+    };
     let due = policy(&state, &state).due(now(client));
-    state.set("ready_for_rotation", Value::Bool(due));
-    ApplyResponse {
-        new_state: state,
-        private: vec![],
-        diagnostics: d,
-    }
+    state.ready_for_rotation = Attr::Known(due);
+    Ok(state)
 }
 
 fn create_error(e: &Error) -> String {
@@ -572,89 +410,82 @@ fn create_error(e: &Error) -> String {
 
 /// In-place changes: name, role, status, description. Everything else the plan either replaces
 /// or only records in state (an expiration alias, the rotation settings).
-async fn update(client: &Client, prior: Value, planned: Value, cancel: &CancellationToken) -> ApplyResponse {
-    let mut d = Diagnostics::new();
-    let Some(id) = prior.get("id").as_str().map(str::to_string) else {
-        d.error(
+async fn update(client: &Client, prior: ApiKeyState, planned: ApiKeyState, cancel: &CancellationToken) -> Written {
+    let Some(id) = prior.id.get().cloned() else {
+        return Err(Failure::error(
             "API key has no id in state",
             "Remove it from state and import it again.",
-        );
-        return ApplyResponse {
-            new_state: prior,
-            private: vec![],
-            diagnostics: d,
-        };
+        ));
     };
-    if !plan::changed(&prior, &planned, &["name", "role", "enabled", "description"]) {
-        return ApplyResponse {
-            new_state: planned,
-            private: vec![],
-            diagnostics: d,
-        };
+    let same = prior.name == planned.name
+        && prior.role == planned.role
+        && prior.enabled == planned.enabled
+        && prior.description == planned.description;
+    if same {
+        return Ok(planned);
     }
-    let mut attempt = 0;
-    loop {
-        let (current, etag) = match calls::read_one(client, &id, cancel).await {
-            Ok(Some(found)) => found,
-            Ok(None) => {
-                d.error(
-                    format!("API key {id} no longer exists"),
-                    "It was deleted outside Terraform. Run `terraform apply` again: the refresh drops it from \
-                     state and the plan creates it anew.",
-                );
-                return ApplyResponse {
-                    new_state: prior,
-                    private: vec![],
-                    diagnostics: d,
-                };
+    let key = id.as_str();
+    let written = write_fresh(
+        || calls::read_one(client, key, cancel),
+        |current: &ApiKey| Some(update_for(current, &planned)).filter(|u| *u != ApiKeyUpdate::default()),
+        |first: &ApiKey, now: &ApiKey| {
+            let (a, b) = (update_for(first, &planned), update_for(now, &planned));
+            let mut changed = Vec::new();
+            if a.name != b.name {
+                changed.push("name");
             }
-            Err(e) => {
-                d.error(format!("Could not read API key {id}"), e.to_string());
-                return ApplyResponse {
-                    new_state: prior,
-                    private: vec![],
-                    diagnostics: d,
-                };
+            if a.role != b.role {
+                changed.push("role");
             }
-        };
-        let change = update_for(&current, &planned);
-        if change == ApiKeyUpdate::default() {
-            break;
+            if a.status != b.status {
+                changed.push("enabled");
+            }
+            if a.description != b.description {
+                changed.push("description");
+            }
+            changed
+        },
+        |change, etag| async move { calls::update_one(client, key, &change, etag.as_ref(), cancel).await },
+    )
+    .await;
+    match written {
+        Ok(()) => {}
+        Err(Refused::Gone) => {
+            return Err(Failure::error(
+                format!("API key {id} no longer exists"),
+                "It was deleted outside Terraform. Run `terraform apply` again: the refresh drops it from \
+                 state and the plan creates it anew.",
+            ))
         }
-        match calls::update_one(client, &id, &change, etag.as_ref(), cancel).await {
-            Ok(()) => break,
-            Err(e) if e.is_precondition_failed() && attempt == 0 => {
-                // Someone changed the key between our read and our write: read again, once.
-                attempt += 1;
-            }
-            Err(e) => {
-                let (summary, detail) = update_error(&id, &e);
-                d.error(summary, detail);
-                return ApplyResponse {
-                    new_state: prior,
-                    private: vec![],
-                    diagnostics: d,
-                };
-            }
+        Err(Refused::Changed(changed)) => {
+            return Err(Failure::error(
+                format!("API key {id} changed outside Terraform"),
+                format!(
+                    "Someone else modified the key while Terraform was updating it ({} changed), so the update was \
+                     not applied. Run terraform plan to review the change, then apply again.",
+                    changed.join(", ")
+                ),
+            ))
+        }
+        Err(Refused::Read(e)) => return Err(Failure::error(format!("Could not read API key {id}"), e.to_string())),
+        Err(Refused::Write(e)) => {
+            let (summary, detail) = update_error(&id, &e);
+            return Err(Failure::error(summary, detail));
         }
     }
-    ApplyResponse {
-        new_state: planned,
-        private: vec![],
-        diagnostics: d,
-    }
+    Ok(planned)
 }
 
 /// The fields where the server differs from the plan.
-fn update_for(current: &ApiKey, planned: &Value) -> ApiKeyUpdate {
+fn update_for(current: &ApiKey, planned: &ApiKeyState) -> ApiKeyUpdate {
     let mut u = ApiKeyUpdate::default();
-    if let Some(n) = planned.get("name").as_str().filter(|n| *n != current.name) {
+    if let Some(n) = planned.name.as_deref().filter(|n| *n != current.name) {
         u.name = Some(n.to_string());
     }
-    if let Some(r) = planned.get("role").as_str().filter(|r| *r != current.role) {
+    if let Some(r) = planned.role.as_deref().filter(|r| *r != current.role) {
         u.role = Some(r.to_string());
     }
-    let want = if planned.get("enabled").as_bool() == Some(false) {
+    let want = if planned.enabled.value() == Some(false) {
         Status::Disabled
     } else {
         Status::Enabled
@@ -662,7 +493,7 @@ fn update_for(current: &ApiKey, planned: &Value) -> ApiKeyUpdate {
     if want != current.status {
         u.status = Some(want);
     }
-    let want_desc = planned.get("description").as_str().unwrap_or("");
+    let want_desc = planned.description.as_deref().unwrap_or("");
     if want_desc != current.description.as_deref().unwrap_or("") {
         u.description = Some(want_desc.to_string());
     }
@@ -692,71 +523,72 @@ fn update_error(id: &str, e: &Error) -> (String, String) {
     }
 }
 
-async fn delete(client: &Client, prior: Value, cancel: &CancellationToken) -> ApplyResponse {
-    let mut d = Diagnostics::new();
-    let Some(id) = prior.get("id").as_str().map(str::to_string) else {
-        return ApplyResponse::no_object(d);
-    };
-    match calls::delete_one(client, &id, cancel).await {
-        Ok(()) => {
-            tfplugin::log::info("deleted API key", &[("id", &id)]);
-            ApplyResponse::no_object(d)
-        }
-        Err(e) => {
-            d.error(format!("Could not delete API key {id}"), e.to_string());
-            ApplyResponse {
-                new_state: prior,
-                private: vec![],
-                diagnostics: d,
-            }
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Read
 // ---------------------------------------------------------------------------------------------
 
 /// `state` updated from the server's view of the key; the secret and the settings only
 /// Terraform knows (prefix, rotation settings, the spelling of `expiration`) are kept.
-fn refreshed(mut state: Value, key: &ApiKey, now: i64) -> Value {
-    state.set("id", key.id.clone().into());
-    state.set("name", key.name.clone().into());
-    state.set("role", key.role.clone().into());
-    state.set("enabled", Value::Bool(key.status == Status::Enabled));
+fn refreshed(state: ApiKeyState, key: &ApiKey, now: i64) -> ApiKeyState {
     let desc = key.description.clone().filter(|s| !s.is_empty());
-    let keep_empty = state.get("description").as_str() == Some("");
-    state.set(
-        "description",
-        match desc {
-            Some(s) => s.into(),
-            None if keep_empty => "".into(),
-            None => Value::Null,
-        },
-    );
-    state.set("expires_at", Value::opt_string(key.expired_date_time.clone()));
-    state.set("created_at", Value::opt_string(key.created_date_time.clone()));
-    state.set("last_used_at", Value::opt_string(key.last_used_date_time.clone()));
-    if state.get("expiration").as_str().and_then(expiration::months).is_none() {
+    let description = match desc {
+        Some(s) => Attr::Known(s),
+        None if state.description.as_deref() == Some("") => Attr::from(""),
+        None => Attr::Null,
+    };
+    let expiration = if state.expiration.as_deref().and_then(expiration::months).is_none() {
         let ts = |s: &Option<String>| s.as_deref().and_then(rotation::parse_ts);
         let lifetime = match (ts(&key.expired_date_time), ts(&key.created_date_time)) {
             (Some(e), Some(c)) => Some((e - c) / 86_400),
             (Some(_), None) => Some(365),
             _ => None,
         };
-        state.set("expiration", expiration::infer(lifetime).into());
-    }
+        Attr::from(expiration::infer(lifetime))
+    } else {
+        state.expiration.clone()
+    };
+    let mut state = ApiKeyState {
+        id: Attr::from(key.id.as_str()),
+        name: Attr::from(key.name.as_str()),
+        role: Attr::from(key.role.as_str()),
+        enabled: Attr::Known(key.status == Status::Enabled),
+        description,
+        expires_at: Attr::from_option(key.expired_date_time.clone()),
+        created_at: Attr::from_option(key.created_date_time.clone()),
+        last_used_at: Attr::from_option(key.last_used_date_time.clone()),
+        expiration,
+        ..state
+    };
     let due = policy(&state, &state).due(now);
-    state.set("ready_for_rotation", Value::Bool(due));
+    state.ready_for_rotation = Attr::Known(due);
     state
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tfplugin::framework::Model;
+    use tfplugin::Value;
+
+    fn model(v: &Value) -> ApiKeyState {
+        ApiKeyState::from_value(v).unwrap()
+    }
+
+    /// The schema's validators and the resource's own, as the server runs them.
+    fn validate(config: &Value) -> Diagnostics {
+        tfplugin::framework::resource::<Call, _>(ApiKeyResource).validate(config)
+    }
+
+    fn update_for(current: &ApiKey, planned: &Value) -> ApiKeyUpdate {
+        super::update_for(current, &model(planned))
+    }
+
+    fn refreshed(state: Value, key: &ApiKey, now: i64) -> Value {
+        super::refreshed(model(&state), key, now).to_value()
+    }
 
     fn config(pairs: &[(&str, Value)]) -> Value {
-        let mut v = Value::object(ALL.iter().map(|a| (*a, Value::Null)));
+        let mut v = Value::object(ApiKeyState::attributes().into_iter().map(|(a, _)| (a, Value::Null)));
         for (k, val) in pairs {
             v.set(k, val.clone());
         }

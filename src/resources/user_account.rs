@@ -10,61 +10,90 @@
 //! so the default configuration plans clean before and after the invitation is accepted.
 
 use crate::provider::Call;
-use crate::resources::{plan, Resource};
-use tfplugin::{
-    ApplyRequest, ApplyResponse, Attribute, AttributePath, Block, Diagnostics, ImportResponse, ImportedResource,
-    PlanRequest, PlanResponse, ReadRequest, ReadResponse, Schema, Value,
-};
+use crate::roles::{truncate, Holder};
+use tfplugin::framework::{Attr, Failure, Imported, Plan, Resource};
+use tfplugin::{Attribute, AttributePath, Block, Diagnostics, Schema, Validator};
 use visionone_api::{Account, AccountCreate, AccountStatus, AccountUpdate, AuthType, Status};
-use visionone_client::{CancellationToken, Client, Error, ListQuery};
+use visionone_client::{CancellationToken, Client, Error};
 
-const TYPE_NAME: &str = "visionone_user_account";
-/// Computed attributes, all unknown when a new account will be invited.
-const COMPUTED: &[&str] = &["id", "status", "created_at", "last_login_at"];
 /// The longest description the API accepts.
 const MAX_DESCRIPTION: usize = 1000;
 /// The longest email address (RFC 5321 path limit).
 const MAX_EMAIL: usize = 254;
 
+tfplugin::model! {
+    /// The state of a `visionone_user_account`.
+    pub struct AccountState {
+        pub id: String,
+        pub email: String,
+        pub auth_type: String,
+        pub role: String,
+        pub description: String,
+        pub enabled: bool,
+        pub status: String,
+        pub created_at: String,
+        pub last_login_at: String,
+    }
+}
+
+impl AccountState {
+    /// A description as the API means it: empty and absent are the same.
+    fn description(&self) -> Option<&str> {
+        self.description.as_deref().filter(|s| !s.is_empty())
+    }
+    fn auth(&self) -> Option<AuthType> {
+        self.auth_type.as_deref().and_then(auth_type_from_hcl)
+    }
+}
+
+/// Whether an attribute may differ between two states (unknown counts as a change).
+fn differs<T: PartialEq>(a: &Attr<T>, b: &Attr<T>) -> bool {
+    a.is_unknown() || b.is_unknown() || a != b
+}
+
+/// The description differs as the API sees it ("" and null are the same).
+fn description_differs(a: &AccountState, b: &AccountState) -> bool {
+    a.description.is_unknown() || b.description.is_unknown() || a.description() != b.description()
+}
+
 pub struct UserAccount;
 
+type Written = Result<AccountState, Failure<AccountState>>;
+
 #[async_trait::async_trait]
-impl Resource for UserAccount {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
+impl Resource<Call> for UserAccount {
+    type Model = AccountState;
+    const TYPE_NAME: &'static str = "visionone_user_account";
 
     fn schema(&self) -> Schema {
         schema()
     }
 
-    fn validate(&self, config: &Value) -> Diagnostics {
-        validate(config)
+    fn validate(&self, config: &AccountState, d: &mut Diagnostics) {
+        validate(config, d)
     }
 
-    async fn plan(&self, call: &Call, req: PlanRequest) -> PlanResponse {
-        plan_change(call, req).await
+    async fn modify_plan(&self, call: &Call, plan: &mut Plan<AccountState>) {
+        plan_change(call, plan).await
     }
 
-    async fn apply(&self, call: &Call, req: ApplyRequest) -> ApplyResponse {
-        let client = match call.client() {
-            Ok(c) => c,
-            Err(diagnostics) => return ApplyResponse::unchanged(req.prior_state, diagnostics),
-        };
-        if req.planned_state.is_null() {
-            delete(client, call, req.prior_state).await
-        } else if req.prior_state.is_null() {
-            create(client, call, req.planned_state).await
-        } else {
-            update(client, call, req.prior_state, req.planned_state).await
-        }
+    async fn create(&self, call: &Call, planned: AccountState) -> Written {
+        create(call.client()?, call, planned).await
     }
 
-    async fn read(&self, call: &Call, req: ReadRequest) -> ReadResponse {
-        read(call, req).await
+    async fn read(&self, call: &Call, current: AccountState) -> Result<Option<AccountState>, Failure<AccountState>> {
+        read(call, current).await
     }
 
-    async fn import(&self, call: &Call, id: &str) -> ImportResponse {
+    async fn update(&self, call: &Call, prior: AccountState, planned: AccountState) -> Written {
+        update(call.client()?, call, prior, planned).await
+    }
+
+    async fn delete(&self, call: &Call, prior: AccountState) -> Result<(), Failure<AccountState>> {
+        delete(call.client()?, call, &prior).await
+    }
+
+    async fn import(&self, call: &Call, id: &str) -> Result<Imported<AccountState>, Diagnostics> {
         import(call, id).await
     }
 }
@@ -84,42 +113,60 @@ fn schema() -> Schema {
                  Invitations and SAML groups cannot be updated through the API, so a role or description \
                  change on one of them replaces it (the person is invited again).",
             )
-            .attr(Attribute::string("id").computed().description(
+            .attr(Attribute::string("id").computed().use_state_for_unknown().description(
                 "The account id. It changes when the invitation is accepted; refresh records the new one.",
             ))
-            .attr(Attribute::string("email").required().description(
+            .attr(Attribute::string("email").required().requires_replace().description(
                 "The person's email address (for `saml_group`, the group's email-style identifier, e.g. \
-                 `auditors@idp`, whose domain needs no dot). Changing it forces a new account.",
+                 `auditors@idp`, whose domain needs no dot).",
             ))
-            .attr(Attribute::string("auth_type").required().description(
-                "How the person signs in: `local`, `saml` or `saml_group`. Changing it forces a new account.",
-            ))
+            .attr(
+                Attribute::string("auth_type")
+                    .required()
+                    .requires_replace()
+                    .description("How the person signs in: `local`, `saml` or `saml_group`."),
+            )
             .attr(Attribute::string("role").required().description(
                 "The name of the role to give the account (predefined or custom); the role must allow user \
                  accounts. Updated in place on an active account; on an invitation or a SAML group a change \
                  forces a new invitation.",
             ))
-            .attr(Attribute::string("description").optional().description(
-                "A free-text note (at most 1000 characters). An empty string and no description are the same.",
-            ))
-            .attr(Attribute::bool("enabled").optional().computed().description(
-                "Whether the account may sign in (default `true`). A pending invitation counts as enabled and \
-                 cannot be disabled: wait until it is accepted, or delete it. SAML groups cannot be disabled \
-                 through the API.",
-            ))
+            .attr(
+                Attribute::string("description")
+                    .optional()
+                    .validate(Validator::Pattern {
+                        rule: "hold at most 1000 characters",
+                        check: |s| s.chars().count() <= MAX_DESCRIPTION,
+                    })
+                    .description("A free-text note. An empty string and no description are the same."),
+            )
+            .attr(
+                Attribute::bool("enabled")
+                    .optional()
+                    .computed()
+                    .default(true)
+                    .description(
+                        "Whether the account may sign in. A pending invitation counts as enabled and cannot be \
+                 disabled: wait until it is accepted, or delete it. SAML groups cannot be disabled through \
+                 the API.",
+                    ),
+            )
             .attr(
                 Attribute::string("status")
                     .computed()
+                    .use_state_for_unknown()
                     .description("`invited` until the invitation is accepted, then `enabled` or `disabled`."),
             )
             .attr(
                 Attribute::string("created_at")
                     .computed()
+                    .use_state_for_unknown()
                     .description("When the account was created (RFC 3339)."),
             )
             .attr(
                 Attribute::string("last_login_at")
                     .computed()
+                    .use_state_for_unknown()
                     .description("When the person last signed in (RFC 3339); null until the first sign-in."),
             ),
     )
@@ -144,45 +191,28 @@ fn auth_type_to_hcl(t: AuthType) -> &'static str {
         .unwrap_or("local")
 }
 
-/// A description as the API means it: empty and absent are the same.
-fn norm_description(v: &Value) -> Option<&str> {
-    v.as_str().filter(|s| !s.is_empty())
-}
-
-/// Whether `attr` may differ between two states (unknown counts as a change).
-fn differs(a: &Value, b: &Value, attr: &str) -> bool {
-    let (x, y) = (a.get(attr), b.get(attr));
-    if x.is_unknown() || y.is_unknown() {
-        return true;
-    }
-    if attr == "description" {
-        return norm_description(x) != norm_description(y);
-    }
-    x != y
-}
-
 /// The state for an account as the API shows it. `prior` keeps the user's spelling where the API
 /// means the same thing (email case, an empty description).
-fn state_from(a: &Account, prior: Option<&Value>) -> Value {
+fn state_from(a: &Account, prior: Option<&AccountState>) -> AccountState {
     let prior_email = prior
-        .and_then(|p| p.get("email").as_str())
+        .and_then(|p| p.email.as_deref())
         .filter(|e| e.eq_ignore_ascii_case(&a.email));
     let description = match a.description.as_deref().filter(|d| !d.is_empty()) {
-        Some(d) => Value::string(d),
-        None if prior.is_some_and(|p| p.get("description").as_str() == Some("")) => Value::string(""),
-        None => Value::Null,
+        Some(d) => Attr::from(d),
+        None if prior.is_some_and(|p| p.description.as_deref() == Some("")) => Attr::from(""),
+        None => Attr::Null,
     };
-    Value::object([
-        ("id", Value::string(&a.id)),
-        ("email", Value::string(prior_email.unwrap_or(&a.email))),
-        ("auth_type", Value::string(auth_type_to_hcl(a.auth_type))),
-        ("role", Value::string(&a.role)),
-        ("description", description),
-        ("enabled", Value::Bool(a.status != AccountStatus::Disabled)),
-        ("status", Value::string(a.status.as_str())),
-        ("created_at", Value::opt_string(a.created_date_time.clone())),
-        ("last_login_at", Value::opt_string(a.last_login_date_time.clone())),
-    ])
+    AccountState {
+        id: Attr::from(a.id.as_str()),
+        email: Attr::from(prior_email.unwrap_or(&a.email)),
+        auth_type: Attr::from(auth_type_to_hcl(a.auth_type)),
+        role: Attr::from(a.role.as_str()),
+        description,
+        enabled: Attr::Known(a.status != AccountStatus::Disabled),
+        status: Attr::from(a.status.as_str()),
+        created_at: Attr::from_option(a.created_date_time.clone()),
+        last_login_at: Attr::from_option(a.last_login_date_time.clone()),
+    }
 }
 
 /// The account under `id`, or (an accepted invitation changes the id) the one with this email and
@@ -263,9 +293,8 @@ fn email_problem(email: &str, group: bool) -> Option<&'static str> {
     None
 }
 
-fn validate(config: &Value) -> Diagnostics {
-    let mut d = Diagnostics::new();
-    let auth = config.get("auth_type").as_str();
+fn validate(config: &AccountState, d: &mut Diagnostics) {
+    let auth = config.auth_type.as_deref();
     if let Some(a) = auth {
         if auth_type_from_hcl(a).is_none() {
             d.error_at(
@@ -275,7 +304,7 @@ fn validate(config: &Value) -> Diagnostics {
             );
         }
     }
-    if let Some(email) = config.get("email").as_str() {
+    if let Some(email) = config.email.as_deref() {
         if let Some(why) = email_problem(email, auth == Some("saml_group")) {
             d.error_at(
                 AttributePath::root("email"),
@@ -284,33 +313,12 @@ fn validate(config: &Value) -> Diagnostics {
             );
         }
     }
-    if config.get("role").as_str().is_some_and(|r| r.trim().is_empty()) {
+    if config.role.as_deref().is_some_and(|r| r.trim().is_empty()) {
         d.error_at(
             AttributePath::root("role"),
             "Empty role",
             "role must name a role, e.g. \"Auditor\".",
         );
-    }
-    if config
-        .get("description")
-        .as_str()
-        .is_some_and(|s| s.chars().count() > MAX_DESCRIPTION)
-    {
-        d.error_at(
-            AttributePath::root("description"),
-            "Description too long",
-            format!("The description may hold at most {MAX_DESCRIPTION} characters."),
-        );
-    }
-    d
-}
-
-/// At most 80 characters of user input for a message.
-fn truncate(s: &str) -> String {
-    if s.chars().count() <= 80 {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(80).collect::<String>())
     }
 }
 
@@ -318,47 +326,35 @@ fn truncate(s: &str) -> String {
 // Plan
 // ---------------------------------------------------------------------------------------------
 
-async fn plan_change(call: &Call, req: PlanRequest) -> PlanResponse {
-    let mut resp = PlanResponse {
-        planned_state: Value::Null,
-        requires_replace: vec![],
-        planned_private: req.prior_private,
-        diagnostics: Diagnostics::new(),
-    };
-    if req.proposed_new_state.is_null() {
-        return resp; // destroy
-    }
-    let prior = &req.prior_state;
-    let mut planned = req.proposed_new_state;
-    // Optional+computed: Terraform proposes the prior value when config is null, but null means the default.
-    let enabled = match req.config.get("enabled") {
-        Value::Null => Value::Bool(true),
-        v => v.clone(),
-    };
-    planned.set("enabled", enabled);
-
-    let d = &mut resp.diagnostics;
-    resp.requires_replace = vec![AttributePath::root("email"), AttributePath::root("auth_type")];
-    let create = prior.is_null();
-    let mut replacing = create || differs(prior, &planned, "email") || differs(prior, &planned, "auth_type");
-    let invited = prior.get("status").as_str() == Some(AccountStatus::Invited.as_str());
-    let group = prior.get("auth_type").as_str() == Some("saml_group");
-    let turning_off = planned.get("enabled").as_bool() == Some(false) && prior.get("enabled").as_bool() != Some(false);
+/// What the generic planner cannot know: invitations and SAML groups cannot be updated (a change
+/// replaces them, with a warning), what cannot be disabled, the planned `status`, and the role.
+async fn plan_change(call: &Call, plan: &mut Plan<AccountState>) {
+    let d = &mut plan.diagnostics;
+    let planned = &mut plan.planned;
+    let prior = plan.prior.clone().unwrap_or_default();
+    let create = plan.prior.is_none();
+    let mut replacing = create || !plan.requires_replace.is_empty();
+    let invited = prior.status.as_deref() == Some(AccountStatus::Invited.as_str());
+    let group = prior.auth_type.as_deref() == Some("saml_group");
+    let turning_off = planned.enabled.value() == Some(false) && prior.enabled.value() != Some(false);
 
     if !replacing && (invited || group) {
-        let mut forced: Vec<&str> = ["role", "description"]
-            .into_iter()
-            .filter(|a| differs(prior, &planned, a))
-            .collect();
+        let mut forced: Vec<&str> = Vec::new();
+        if differs(&prior.role, &planned.role) {
+            forced.push("role");
+        }
+        if description_differs(&prior, planned) {
+            forced.push("description");
+        }
         // A disabled SAML group can only be enabled again by inviting it anew.
-        if group && planned.get("enabled").as_bool() == Some(true) && differs(prior, &planned, "enabled") {
+        if group && planned.enabled.value() == Some(true) && differs(&prior.enabled, &planned.enabled) {
             forced.push("enabled");
         }
         if !forced.is_empty() {
             replacing = true;
             let what = if invited { "still an invitation" } else { "a SAML group" };
             for a in &forced {
-                resp.requires_replace.push(AttributePath::root(a));
+                plan.requires_replace.push(AttributePath::root(a));
             }
             d.warning_at(
                 AttributePath::root(forced[0]),
@@ -367,7 +363,7 @@ async fn plan_change(call: &Call, req: PlanRequest) -> PlanResponse {
                     "Changing {} on {:?}: the account is {what}, which the Vision One API cannot update; it will \
                      be invited again.",
                     forced.join(" and "),
-                    planned.get("email").as_str().unwrap_or("this account"),
+                    planned.email.as_deref().unwrap_or("this account"),
                 ),
             );
         }
@@ -399,366 +395,216 @@ async fn plan_change(call: &Call, req: PlanRequest) -> PlanResponse {
         }
     }
 
-    if replacing {
-        for a in COMPUTED {
-            planned.set(a, Value::Unknown);
-        }
-    } else {
-        plan::keep_prior(&mut planned, prior, &["id", "status", "created_at", "last_login_at"]);
-        if differs(prior, &planned, "enabled") {
-            let status = match planned.get("enabled").as_bool() {
-                _ if invited => Value::string(AccountStatus::Invited.as_str()),
-                Some(true) => Value::string(AccountStatus::Enabled.as_str()),
-                Some(false) => Value::string(AccountStatus::Disabled.as_str()),
-                None => Value::Unknown,
-            };
-            planned.set("status", status);
-        }
+    if !replacing && differs(&prior.enabled, &planned.enabled) {
+        planned.status = match planned.enabled.value() {
+            _ if invited => Attr::from(AccountStatus::Invited.as_str()),
+            Some(true) => Attr::from(AccountStatus::Enabled.as_str()),
+            Some(false) => Attr::from(AccountStatus::Disabled.as_str()),
+            None => Attr::Unknown,
+        };
     }
 
-    let role_changes = replacing || differs(prior, &planned, "role");
-    if let (true, Some(role), Some(client)) = (role_changes, planned.get("role").as_str(), call.client_opt()) {
+    let role_changes = replacing || differs(&prior.role, &planned.role);
+    if let (true, Some(role), Some(client)) = (role_changes, planned.role.as_deref(), call.client_opt()) {
         if !role.trim().is_empty() && !call.ctx.cancel.is_cancelled() {
-            d.extend(check_role(client, role, &call.ctx.cancel).await);
-        }
-    }
-    resp.planned_state = planned;
-    resp
-}
-
-/// The role must exist (or be a custom role this plan creates) and allow user accounts; an unknown
-/// name gets the closest valid ones.
-async fn check_role(client: &Client, role: &str, cancel: &CancellationToken) -> Diagnostics {
-    let mut d = Diagnostics::new();
-    let path = AttributePath::root("role");
-    let found = match client.find_role_by_name(role, cancel).await {
-        Ok(None) => Ok(plan::planned_role(role).map(|p| p.allow_user_account_assignment)),
-        other => other.map(|r| r.map(|r| r.allow_user_account_assignment)),
-    };
-    match found {
-        Ok(Some(Some(false))) => d.error_at(
-            path,
-            "Role cannot be given to user accounts",
-            format!(
-                "The role {role:?} does not allow user accounts. Choose a role that does, or set \
-                 allow_user_account_assignment = true on the custom role."
-            ),
-        ),
-        Ok(Some(_)) => {}
-        Ok(None) => {
-            let roles = client
-                .list_roles(&ListQuery::default(), cancel)
-                .await
-                .unwrap_or_default();
-            let allowed: Vec<&str> = roles
-                .iter()
-                .filter(|r| r.allow_user_account_assignment != Some(false))
-                .map(|r| r.name.as_str())
-                .collect();
-            let hint = match closest(role, &allowed) {
-                s if !s.is_empty() => format!(" Did you mean {}?", quoted(&s)),
-                _ if !allowed.is_empty() => format!(" Roles that allow user accounts: {}.", quoted(&allowed)),
-                _ => String::new(),
-            };
-            d.error_at(
-                path,
-                "Unknown role",
-                format!(
-                    "No role named {:?} exists in this tenant (names are case-sensitive).{hint} A custom role \
-                     managed in the same configuration should be referenced (role = visionone_custom_role.x.name).",
-                    truncate(role)
-                ),
+            d.extend(
+                call.roles()
+                    .check(client, role, Holder::UserAccount, &call.ctx.cancel)
+                    .await,
             );
         }
-        Err(e) if e.is_cancelled() => {}
-        Err(e) => d.error_at(path, "Could not look up the role", e.to_string()),
     }
-    d
-}
-
-fn quoted(names: &[&str]) -> String {
-    names
-        .iter()
-        .take(10)
-        .map(|n| format!("{n:?}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Up to three names close to `wanted`: same spelling in another case, or a small edit distance.
-fn closest<'a>(wanted: &str, names: &[&'a str]) -> Vec<&'a str> {
-    let w = wanted.to_lowercase();
-    let limit = (w.chars().count() / 3).max(2);
-    let mut scored: Vec<(usize, &str)> = names
-        .iter()
-        .map(|n| {
-            let l = n.to_lowercase();
-            let score = if l == w || l.contains(&w) || (w.len() >= 4 && w.contains(&l)) {
-                0
-            } else {
-                levenshtein(&w, &l)
-            };
-            (score, *n)
-        })
-        .filter(|(s, _)| *s <= limit)
-        .collect();
-    scored.sort();
-    scored.into_iter().take(3).map(|(_, n)| n).collect()
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diag = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (row[j + 1] + 1).min(row[j] + 1).min(diag + usize::from(ca != *cb));
-            diag = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
 }
 
 // ---------------------------------------------------------------------------------------------
 // Apply
 // ---------------------------------------------------------------------------------------------
 
-fn failed(state: Value, summary: &str, detail: String) -> ApplyResponse {
-    let mut diagnostics = Diagnostics::new();
-    diagnostics.error(summary, detail);
-    ApplyResponse {
-        new_state: state,
-        private: vec![],
-        diagnostics,
-    }
-}
-
-async fn create(client: &Client, call: &Call, planned: Value) -> ApplyResponse {
-    let email = planned.get("email").as_str().unwrap_or_default().to_string();
-    let Some(auth_type) = planned.get("auth_type").as_str().and_then(auth_type_from_hcl) else {
-        return failed(
-            Value::Null,
+async fn create(client: &Client, call: &Call, planned: AccountState) -> Written {
+    let email = planned.email.as_deref().unwrap_or_default().to_string();
+    let Some(auth_type) = planned.auth() else {
+        return Err(Failure::error(
             "Unknown auth_type",
-            "auth_type must be local, saml or saml_group.".into(),
-        );
+            "auth_type must be local, saml or saml_group.",
+        ));
     };
     if call.ctx.cancel.is_cancelled() {
-        return failed(
-            Value::Null,
+        return Err(Failure::error(
             "Cancelled",
             format!("The invitation for {email:?} was not sent."),
-        );
+        ));
     }
     let body = AccountCreate {
         email: email.clone(),
-        role: planned.get("role").as_str().unwrap_or_default().to_string(),
+        role: planned.role.as_deref().unwrap_or_default().to_string(),
         auth_type,
-        description: norm_description(planned.get("description")).map(str::to_string),
+        description: planned.description().map(str::to_string),
     };
     // Once sent, the invite must finish so the account reaches state: a fresh token Ctrl-C cannot cancel.
     let sent = CancellationToken::new();
     let id = match client.invite_account(&body, &sent).await {
         Ok(id) => id,
-        Err(e) => return failed(Value::Null, "Could not invite the user account", e.to_string()),
+        Err(e) => return Err(Failure::error("Could not invite the user account", e.to_string())),
     };
     tfplugin::log::info(
         "invited user account",
         &[("id", &id), ("auth_type", &auth_type.as_str())],
     );
-    let mut state = planned;
-    state.set("id", Value::string(&id));
-    let mut diagnostics = Diagnostics::new();
     match locate(client, &id, &email, Some(auth_type), &sent).await {
-        Ok(Some(a)) => {
-            state.set("id", Value::string(&a.id));
-            state.set("status", Value::string(a.status.as_str()));
-            state.set("created_at", Value::opt_string(a.created_date_time));
-            state.set("last_login_at", Value::opt_string(a.last_login_date_time));
-        }
+        Ok(Some(a)) => Ok(AccountState {
+            id: Attr::Known(a.id),
+            status: Attr::from(a.status.as_str()),
+            created_at: Attr::from_option(a.created_date_time),
+            last_login_at: Attr::from_option(a.last_login_date_time),
+            ..planned
+        }),
         other => {
-            state.set("status", Value::string(AccountStatus::Invited.as_str()));
-            state.set("created_at", Value::Null);
-            state.set("last_login_at", Value::Null);
             let why = match other {
                 Err(e) => e.to_string(),
                 _ => "it was not found right after the invitation".into(),
             };
-            diagnostics.warning(
+            let mut d = Diagnostics::new();
+            d.warning(
                 "Could not read the new account back",
                 format!("The invitation for {email:?} was sent (id {id}) but reading it back failed: {why}. The next refresh fills in its details."),
             );
+            let state = AccountState {
+                id: Attr::Known(id),
+                status: Attr::from(AccountStatus::Invited.as_str()),
+                created_at: Attr::Null,
+                last_login_at: Attr::Null,
+                ..planned
+            };
+            Err(Failure::with_state(state, d))
         }
-    }
-    ApplyResponse {
-        new_state: state,
-        private: vec![],
-        diagnostics,
     }
 }
 
-async fn update(client: &Client, call: &Call, prior: Value, planned: Value) -> ApplyResponse {
-    let id = prior.get("id").as_str().unwrap_or_default().to_string();
+async fn update(client: &Client, call: &Call, prior: AccountState, planned: AccountState) -> Written {
+    let id = prior.id.as_deref().unwrap_or_default().to_string();
     let mut change = AccountUpdate::default();
-    if differs(&prior, &planned, "role") {
-        change.role = planned.get("role").as_str().map(str::to_string);
+    if differs(&prior.role, &planned.role) {
+        change.role = planned.role.get().cloned();
     }
-    if differs(&prior, &planned, "description") {
-        change.description = Some(planned.get("description").as_str().unwrap_or_default().to_string());
+    if description_differs(&prior, &planned) {
+        change.description = Some(planned.description.as_deref().unwrap_or_default().to_string());
     }
-    if differs(&prior, &planned, "enabled") {
+    if differs(&prior.enabled, &planned.enabled) {
         change.status = planned
-            .get("enabled")
-            .as_bool()
+            .enabled
+            .value()
             .map(|on| if on { Status::Enabled } else { Status::Disabled });
     }
     if change == AccountUpdate::default() {
-        return ApplyResponse {
-            new_state: planned,
-            private: vec![],
-            diagnostics: Diagnostics::new(),
-        };
+        return Ok(planned);
     }
     match client.update_account(&id, &change, &call.ctx.cancel).await {
-        Ok(()) => ApplyResponse {
-            new_state: planned,
-            private: vec![],
-            diagnostics: Diagnostics::new(),
-        },
-        Err(e) if e.is_not_found() => failed(
-            prior,
+        Ok(()) => Ok(planned),
+        Err(e) if e.is_not_found() => Err(Failure::error(
             "The account is no longer under its recorded id",
             format!(
                 "Account {id} was not found: its invitation may have been accepted (which changes the id) or it \
                  was deleted since the last refresh. Run terraform apply again; the refresh finds it by email."
             ),
-        ),
-        Err(e) => failed(prior, "Could not update the user account", e.to_string()),
+        )),
+        Err(e) => Err(Failure::error("Could not update the user account", e.to_string())),
     }
 }
 
-async fn delete(client: &Client, call: &Call, prior: Value) -> ApplyResponse {
-    let id = prior.get("id").as_str().unwrap_or_default().to_string();
+async fn delete(client: &Client, call: &Call, prior: &AccountState) -> Result<(), Failure<AccountState>> {
+    let id = prior.id.as_deref().unwrap_or_default();
     let cancel = &call.ctx.cancel;
-    if let Err(e) = client.delete_account(&id, cancel).await {
-        return failed(prior, "Could not delete the user account", e.to_string());
-    }
+    let failed = |summary: &str, e: Error| Failure::error(summary, e.to_string());
+    client
+        .delete_account(id, cancel)
+        .await
+        .map_err(|e| failed("Could not delete the user account", e))?;
     // An invitation accepted since the last refresh lives on under a new id: delete that one too.
-    if prior.get("status").as_str() == Some(AccountStatus::Invited.as_str()) {
-        let email = prior.get("email").as_str().unwrap_or_default();
-        let auth_type = prior.get("auth_type").as_str().and_then(auth_type_from_hcl);
-        let found = match locate(client, "", email, auth_type, cancel).await {
-            Ok(found) => found,
-            Err(e) => return failed(prior, "Could not check that the account is gone", e.to_string()),
-        };
+    if prior.status.as_deref() == Some(AccountStatus::Invited.as_str()) {
+        let email = prior.email.as_deref().unwrap_or_default();
+        let found = locate(client, "", email, prior.auth(), cancel)
+            .await
+            .map_err(|e| failed("Could not check that the account is gone", e))?;
         if let Some(a) = found {
-            if let Err(e) = client.delete_account(&a.id, cancel).await {
-                return failed(prior, "Could not delete the user account", e.to_string());
-            }
+            client
+                .delete_account(&a.id, cancel)
+                .await
+                .map_err(|e| failed("Could not delete the user account", e))?;
         }
     }
-    ApplyResponse::no_object(Diagnostics::new())
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
 // Read and import
 // ---------------------------------------------------------------------------------------------
 
-async fn read(call: &Call, req: ReadRequest) -> ReadResponse {
-    let state = req.current_state;
-    let client = match call.client() {
-        Ok(c) => c,
-        Err(diagnostics) => {
-            return ReadResponse {
-                new_state: state,
-                private: req.private,
-                diagnostics,
-            }
-        }
-    };
-    let id = state.get("id").as_str().unwrap_or_default();
-    let email = state.get("email").as_str().unwrap_or_default();
-    let auth_type = state.get("auth_type").as_str().and_then(auth_type_from_hcl);
-    match locate_shared(client, id, email, auth_type, &call.ctx.cancel).await {
+async fn read(call: &Call, state: AccountState) -> Result<Option<AccountState>, Failure<AccountState>> {
+    let client = call.client()?;
+    let id = state.id.as_deref().unwrap_or_default();
+    let email = state.email.as_deref().unwrap_or_default();
+    match locate_shared(client, id, email, state.auth(), &call.ctx.cancel).await {
         Ok(Some(a)) => {
             if a.id != id {
                 tfplugin::log::info("user account found under a new id", &[("old_id", &id), ("id", &a.id)]);
             }
-            let new_state = state_from(&a, Some(&state));
-            ReadResponse {
-                new_state,
-                private: req.private,
-                diagnostics: Diagnostics::new(),
-            }
+            Ok(Some(state_from(&a, Some(&state))))
         }
         Ok(None) => {
             tfplugin::log::info("user account gone from Vision One", &[("id", &id)]);
-            ReadResponse {
-                new_state: Value::Null,
-                private: req.private,
-                diagnostics: Diagnostics::new(),
-            }
+            Ok(None)
         }
-        Err(e) => {
-            let mut diagnostics = Diagnostics::new();
-            diagnostics.error("Could not read the user account", e.to_string());
-            ReadResponse {
-                new_state: state,
-                private: req.private,
-                diagnostics,
-            }
-        }
+        Err(e) => Err(Failure::error("Could not read the user account", e.to_string())),
     }
 }
 
 /// Import by id or by email: an argument holding `@`, or one that is no account id, is looked up by email.
-async fn import(call: &Call, arg: &str) -> ImportResponse {
+async fn import(call: &Call, arg: &str) -> Result<Imported<AccountState>, Diagnostics> {
     let mut diagnostics = Diagnostics::new();
-    let client = match call.client() {
-        Ok(c) => c,
-        Err(diagnostics) => {
-            return ImportResponse {
-                imported: vec![],
-                diagnostics,
-            }
-        }
-    };
-    let cancel = &call.ctx.cancel;
+    let client = call.client()?;
     let id = if arg.contains('@') { "" } else { arg };
-    match locate(client, id, arg, None, cancel).await {
-        Ok(Some(a)) => ImportResponse {
-            imported: vec![ImportedResource {
-                type_name: TYPE_NAME.to_string(),
+    match locate(client, id, arg, None, &call.ctx.cancel).await {
+        Ok(Some(a)) => {
+            return Ok(Imported {
                 state: state_from(&a, None),
-                private: vec![],
-            }],
-            diagnostics,
-        },
-        Ok(None) => {
-            diagnostics.error(
-                "User account not found",
-                format!("No account has the id or email {:?}.", truncate(arg)),
-            );
-            ImportResponse {
-                imported: vec![],
-                diagnostics,
-            }
+                warnings: diagnostics,
+            })
         }
-        Err(e) => {
-            diagnostics.error("Could not look up the user account", e.to_string());
-            ImportResponse {
-                imported: vec![],
-                diagnostics,
-            }
-        }
+        Ok(None) => diagnostics.error(
+            "User account not found",
+            format!("No account has the id or email {:?}.", truncate(arg)),
+        ),
+        Err(e) => diagnostics.error("Could not look up the user account", e.to_string()),
     }
+    Err(diagnostics)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tfplugin::Severity;
+    use tfplugin::framework::{Model, ResourceHandler};
+    use tfplugin::{PlanRequest, PlanResponse, Severity, Value};
+
+    const TYPE_NAME: &str = "visionone_user_account";
+    /// Computed attributes, all unknown when a new account will be invited.
+    const COMPUTED: &[&str] = &["id", "status", "created_at", "last_login_at"];
+
+    fn handler() -> Box<dyn ResourceHandler<Call>> {
+        tfplugin::framework::resource(UserAccount)
+    }
+
+    fn validate(config: &Value) -> Diagnostics {
+        handler().validate(config)
+    }
+
+    async fn plan_change(call: &Call, req: PlanRequest) -> PlanResponse {
+        handler().plan(call, req).await
+    }
+
+    fn state_from(a: &Account, prior: Option<&Value>) -> Value {
+        let prior = prior.map(|p| AccountState::from_value(p).unwrap());
+        super::state_from(a, prior.as_ref()).to_value()
+    }
 
     fn config(enabled: Value, role: &str) -> Value {
         Value::object([
@@ -847,15 +693,6 @@ mod tests {
         c.set("email", Value::Unknown);
         c.set("auth_type", "saml_group".into());
         assert!(validate(&c).is_empty());
-    }
-
-    #[test]
-    fn suggestions() {
-        let names = ["Auditor", "Analyst", "Senior Analyst", "Master Administrator"];
-        assert_eq!(closest("auditor", &names), vec!["Auditor"]);
-        assert_eq!(closest("Analist", &names)[0], "Analyst");
-        assert!(closest("zzzzzz", &names).is_empty());
-        assert_eq!(levenshtein("kitten", "sitting"), 3);
     }
 
     #[tokio::test]

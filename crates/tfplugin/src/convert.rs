@@ -53,7 +53,7 @@ pub fn attribute_to_proto(a: &Attribute) -> pb::schema::Attribute {
         name: a.name.clone(),
         r#type: ty,
         nested_type,
-        description: a.description.clone(),
+        description: a.full_description(),
         required: a.required,
         optional: a.optional,
         computed: a.computed,

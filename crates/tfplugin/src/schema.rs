@@ -2,8 +2,13 @@
 //!
 //! Built with small builders; descriptions are markdown. Attributes are emitted sorted by name
 //! so the schema is deterministic whatever order the code declares them in.
+//!
+//! An attribute also carries its plan rules and validators (terraform-plugin-framework's plan
+//! modifiers and validators): the generic planner and validator in [`crate::framework`] apply
+//! them, and [`Attribute::full_description`] turns them into the sentences users read, so the
+//! rule and its documentation cannot drift apart.
 
-use crate::value::Type;
+use crate::value::{Type, Value};
 use std::collections::BTreeMap;
 
 /// A resource's, data source's or the provider's schema.
@@ -51,6 +56,63 @@ pub struct Attribute {
     pub computed: bool,
     pub sensitive: bool,
     pub deprecated: bool,
+    /// How the generic planner treats the attribute.
+    pub plan: PlanRules,
+    /// Checks the generic validator runs on configured (known, non-null) values.
+    pub validators: Vec<Validator>,
+}
+
+/// Declarative plan behaviour of one attribute.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PlanRules {
+    /// A change to the value replaces the object (`-/+`).
+    pub requires_replace: bool,
+    /// The value planned when the configuration leaves the attribute null (optional+computed).
+    pub default: Option<Value>,
+    /// A computed value the configuration leaves null keeps its prior value on an in-place update
+    /// instead of becoming "known after apply" (it does become unknown on replacement).
+    pub use_state_for_unknown: bool,
+}
+
+/// A check on a configured value. Null and unknown values are never checked.
+#[derive(Clone)]
+pub enum Validator {
+    /// The string is one of these.
+    OneOf(Vec<String>),
+    /// The string is not blank and has at most `max` characters.
+    Length { max: usize },
+    /// The string passes `check`; `rule` says what it must be ("not contain control characters").
+    Pattern {
+        rule: &'static str,
+        check: fn(&str) -> bool,
+    },
+    /// A whole number, at least `min`, counted in `unit` ("days").
+    WholeAtLeast { min: i64, unit: &'static str },
+    /// May not be set together with these attributes.
+    ConflictsWith(Vec<String>),
+}
+
+impl std::fmt::Debug for Validator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Validator::OneOf(v) => f.debug_tuple("OneOf").field(v).finish(),
+            Validator::Length { max } => f.debug_struct("Length").field("max", max).finish(),
+            Validator::Pattern { rule, .. } => f.debug_struct("Pattern").field("rule", rule).finish(),
+            Validator::WholeAtLeast { min, unit } => f
+                .debug_struct("WholeAtLeast")
+                .field("min", min)
+                .field("unit", unit)
+                .finish(),
+            Validator::ConflictsWith(v) => f.debug_tuple("ConflictsWith").field(v).finish(),
+        }
+    }
+}
+
+/// Validators compare by what they check as documented (a `Pattern`'s function is not compared).
+impl PartialEq for Validator {
+    fn eq(&self, other: &Self) -> bool {
+        format!("{self:?}") == format!("{other:?}")
+    }
 }
 
 impl Attribute {
@@ -64,6 +126,8 @@ impl Attribute {
             computed: false,
             sensitive: false,
             deprecated: false,
+            plan: PlanRules::default(),
+            validators: Vec::new(),
         }
     }
     pub fn string(name: &str) -> Self {
@@ -114,6 +178,56 @@ impl Attribute {
         self.description = md.to_string();
         self
     }
+    /// A change to this attribute replaces the object.
+    pub fn requires_replace(mut self) -> Self {
+        self.plan.requires_replace = true;
+        self
+    }
+    /// The value planned when the configuration leaves it null (the attribute must be computed).
+    pub fn default(mut self, v: impl Into<Value>) -> Self {
+        self.plan.default = Some(v.into());
+        self
+    }
+    /// Keep the prior value across in-place updates instead of planning it unknown.
+    pub fn use_state_for_unknown(mut self) -> Self {
+        self.plan.use_state_for_unknown = true;
+        self
+    }
+    /// Add a validator.
+    pub fn validate(mut self, v: Validator) -> Self {
+        self.validators.push(v);
+        self
+    }
+    /// The description with the sentences that the plan rules and validators imply appended:
+    /// what Terraform shows and what the docs print.
+    pub fn full_description(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if !self.description.is_empty() {
+            parts.push(self.description.clone());
+        }
+        for v in &self.validators {
+            parts.push(match v {
+                Validator::OneOf(values) => {
+                    let quoted: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+                    format!("One of {}.", quoted.join(", "))
+                }
+                Validator::Length { max } => format!("Not blank, at most {max} characters."),
+                Validator::Pattern { rule, .. } => format!("Must {rule}."),
+                Validator::WholeAtLeast { min, unit } => format!("A whole number of {unit}, at least {min}."),
+                Validator::ConflictsWith(others) => {
+                    let quoted: Vec<String> = others.iter().map(|v| format!("`{v}`")).collect();
+                    format!("Conflicts with {}.", quoted.join(", "))
+                }
+            });
+        }
+        if let Some(d) = &self.plan.default {
+            parts.push(format!("Defaults to `{}`.", value_literal(d)));
+        }
+        if self.plan.requires_replace {
+            parts.push("Changing it forces replacement.".to_string());
+        }
+        parts.join(" ")
+    }
     /// The cty type of this attribute's value.
     pub fn value_type(&self) -> Type {
         match &self.ty {
@@ -128,6 +242,21 @@ impl Attribute {
                 }
             }
         }
+    }
+}
+
+/// A default as HCL would spell it: `true`, `"never"`, `[]`.
+fn value_literal(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("{s:?}"),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(_) => v.as_f64().map(|f| f.to_string()).unwrap_or_default(),
+        Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
+            let inner: Vec<String> = items.iter().map(value_literal).collect();
+            format!("[{}]", inner.join(", "))
+        }
+        Value::Null => "null".to_string(),
+        _ => "{...}".to_string(),
     }
 }
 

@@ -249,6 +249,7 @@ fn print_stdout(line: &str) {
 
 /// Terraform sends Ctrl-C's SIGINT to the whole process group and then stops operations with
 /// StopProvider, so the plugin ignores SIGINT, from before its handshake line on.
+#[allow(unsafe_code)]
 fn ignore_sigint() {
     // SAFETY: SIG_IGN installs no handler code; nothing else has touched SIGINT yet.
     unsafe {

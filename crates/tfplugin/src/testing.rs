@@ -1,6 +1,242 @@
-//! For tests and benchmarks of a provider: what Terraform would hand the plugin.
+//! For tests and benchmarks of a provider: what Terraform would hand the plugin, and an
+//! in-process gRPC [`Harness`] that drives a provider through the real `tfplugin6.Provider`
+//! service (wire encoding, schema typing, panic guard) the way Terraform does, without a process
+//! or TLS.
 
+// Request literals end with `..Default::default()` so new protocol fields need no change here.
+#![allow(clippy::needless_update)]
+
+use crate::convert::{decode_dynamic, encode_dynamic, path_from_proto};
+use crate::diag::AttributePath;
+use crate::proto::tfplugin6 as pb;
+use crate::provider::{Provider, ProviderSchemas};
+use crate::schema::Block;
+use crate::value::Value;
+use pb::provider_client::ProviderClient;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tonic::transport::Channel;
+
+/// A provider served on loopback by the real gRPC service, with Terraform's call sequence as
+/// methods. Each method answers the state and the diagnostics Terraform would show.
+pub struct Harness {
+    client: ProviderClient<Channel>,
+    schemas: ProviderSchemas,
+    server: tokio::task::JoinHandle<()>,
+}
+
+/// What one step answered.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub state: Value,
+    pub requires_replace: Vec<AttributePath>,
+    pub diagnostics: Vec<pb::Diagnostic>,
+}
+
+impl Step {
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == pb::diagnostic::Severity::Error as i32)
+    }
+    /// "summary: detail" of every diagnostic, for assertions and failure messages.
+    pub fn messages(&self) -> String {
+        self.diagnostics
+            .iter()
+            .map(|d| format!("{}: {}", d.summary, d.detail))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+fn dv(v: &Value, ty: &crate::Type) -> Option<pb::DynamicValue> {
+    Some(encode_dynamic(v, ty).expect("a value of the schema's type"))
+}
+
+fn decoded(v: Option<&pb::DynamicValue>, ty: &crate::Type) -> Value {
+    decode_dynamic(v, ty).expect("the provider answered a value of its schema's type")
+}
+
+impl Harness {
+    /// Serves `provider` on 127.0.0.1 and connects to it.
+    pub async fn start(provider: Arc<dyn Provider>) -> Harness {
+        let schemas = provider.schemas().clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let addr = listener.local_addr().expect("local address");
+        let service = pb::provider_server::ProviderServer::new(crate::rpc::ProviderService::new(provider));
+        let server = tokio::spawn(async move {
+            let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+            let _ = tonic::transport::Server::builder()
+                .add_service(service)
+                .serve_with_incoming(incoming)
+                .await;
+        });
+        let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+            .expect("loopback address")
+            .connect()
+            .await
+            .expect("connect to the in-process server");
+        Harness {
+            client: ProviderClient::new(channel),
+            schemas,
+            server,
+        }
+    }
+
+    /// The raw client, for protocol tests.
+    pub fn client(&mut self) -> &mut ProviderClient<Channel> {
+        &mut self.client
+    }
+
+    fn block(&self, type_name: &str) -> &Block {
+        &self.schemas.resources[type_name].block
+    }
+
+    /// ValidateProviderConfig then ConfigureProvider.
+    pub async fn configure(&mut self, config: &Value) -> Step {
+        let ty = self.schemas.provider.block.value_type();
+        let mut diagnostics = self
+            .client
+            .validate_provider_config(pb::validate_provider_config::Request {
+                config: dv(config, &ty),
+            })
+            .await
+            .expect("ValidateProviderConfig")
+            .into_inner()
+            .diagnostics;
+        let r = self
+            .client
+            .configure_provider(pb::configure_provider::Request {
+                terraform_version: "1.15.5".into(),
+                config: dv(config, &ty),
+                ..Default::default()
+            })
+            .await
+            .expect("ConfigureProvider")
+            .into_inner();
+        diagnostics.extend(r.diagnostics);
+        Step {
+            state: Value::Null,
+            requires_replace: vec![],
+            diagnostics,
+        }
+    }
+
+    /// ValidateResourceConfig then PlanResourceChange, with the proposed new state Terraform would
+    /// compute. A null `config` plans a destroy.
+    pub async fn plan(&mut self, type_name: &str, prior: &Value, config: &Value) -> Step {
+        let ty = self.block(type_name).value_type();
+        let mut diagnostics = Vec::new();
+        if !config.is_null() {
+            diagnostics = self
+                .client
+                .validate_resource_config(pb::validate_resource_config::Request {
+                    type_name: type_name.into(),
+                    config: dv(config, &ty),
+                    ..Default::default()
+                })
+                .await
+                .expect("ValidateResourceConfig")
+                .into_inner()
+                .diagnostics;
+            if diagnostics
+                .iter()
+                .any(|d| d.severity == pb::diagnostic::Severity::Error as i32)
+            {
+                return Step {
+                    state: Value::Null,
+                    requires_replace: vec![],
+                    diagnostics,
+                };
+            }
+        }
+        let proposed = proposed_new_state(self.block(type_name), prior, config);
+        let r = self
+            .client
+            .plan_resource_change(pb::plan_resource_change::Request {
+                type_name: type_name.into(),
+                prior_state: dv(prior, &ty),
+                proposed_new_state: dv(&proposed, &ty),
+                config: dv(config, &ty),
+                ..Default::default()
+            })
+            .await
+            .expect("PlanResourceChange")
+            .into_inner();
+        diagnostics.extend(r.diagnostics);
+        Step {
+            state: decoded(r.planned_state.as_ref(), &ty),
+            requires_replace: r.requires_replace.iter().map(path_from_proto).collect(),
+            diagnostics,
+        }
+    }
+
+    /// ApplyResourceChange of a plan.
+    pub async fn apply(&mut self, type_name: &str, prior: &Value, planned: &Value, config: &Value) -> Step {
+        let ty = self.block(type_name).value_type();
+        let r = self
+            .client
+            .apply_resource_change(pb::apply_resource_change::Request {
+                type_name: type_name.into(),
+                prior_state: dv(prior, &ty),
+                planned_state: dv(planned, &ty),
+                config: dv(config, &ty),
+                ..Default::default()
+            })
+            .await
+            .expect("ApplyResourceChange")
+            .into_inner();
+        Step {
+            state: decoded(r.new_state.as_ref(), &ty),
+            requires_replace: vec![],
+            diagnostics: r.diagnostics,
+        }
+    }
+
+    /// ReadResource (a refresh).
+    pub async fn read(&mut self, type_name: &str, state: &Value) -> Step {
+        let ty = self.block(type_name).value_type();
+        let r = self
+            .client
+            .read_resource(pb::read_resource::Request {
+                type_name: type_name.into(),
+                current_state: dv(state, &ty),
+                ..Default::default()
+            })
+            .await
+            .expect("ReadResource")
+            .into_inner();
+        Step {
+            state: decoded(r.new_state.as_ref(), &ty),
+            requires_replace: vec![],
+            diagnostics: r.diagnostics,
+        }
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Terraform's proposed new state for a plan: the configuration, with the prior value of each
+/// computed attribute the configuration leaves null (what `PlanResourceChange` receives).
+pub fn proposed_new_state(block: &Block, prior: &Value, config: &Value) -> Value {
+    if config.is_null() {
+        return Value::Null;
+    }
+    let mut proposed = config.clone();
+    for a in &block.attributes {
+        if a.computed && config.get(&a.name).is_null() {
+            proposed.set(&a.name, prior.get(&a.name).clone());
+        }
+    }
+    proposed
+}
 use std::process::{Command, Stdio};
 
 /// A self-signed ECDSA P-521 certificate shaped like the one Terraform puts in

@@ -1,4 +1,4 @@
-//! Wire types of the Trend Vision One v3.0 IAM API (`shared/visionone-api.md`).
+//! Wire types of the Trend Vision One v3.0 IAM API (`docs/contract/visionone-api.md`).
 //!
 //! This crate is the only thing the HTTP client and the emulator share: field names,
 //! enums and envelopes exactly as they cross the wire (camelCase JSON). Optional fields

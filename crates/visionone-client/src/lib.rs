@@ -1,4 +1,4 @@
-//! HTTP client for the Trend Vision One v3.0 IAM API (`shared/visionone-api.md`), built on a
+//! HTTP client for the Trend Vision One v3.0 IAM API (`docs/contract/visionone-api.md`), built on a
 //! generic [`Transport`] that a second API (another base path, auth header and error body) reuses.
 //!
 //! It knows HTTP and Vision One, nothing of Terraform. Every call takes a `CancellationToken` and is

@@ -1,4 +1,4 @@
-//! A local emulator of the Trend Vision One v3.0 IAM API (`shared/visionone-api.md`): API keys,
+//! A local emulator of the Trend Vision One v3.0 IAM API (`docs/contract/visionone-api.md`): API keys,
 //! roles and user accounts with the contract's rules enforced; the Workload Security API's keys,
 //! roles and sessions under `/api` (`docs/contract/workload-security-api.md`); and a control
 //! surface under `/_emulator/` for tests (clock, faults, rate limit, call log, reset).

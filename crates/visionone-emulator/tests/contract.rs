@@ -1,4 +1,4 @@
-//! The emulator contract suite: `shared/visionone-api.md` section by section, over real HTTP.
+//! The emulator contract suite: `docs/contract/visionone-api.md` section by section, over real HTTP.
 
 use std::time::{Duration, Instant};
 

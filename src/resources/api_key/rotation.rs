@@ -37,7 +37,6 @@ pub fn parse_ts(s: &str) -> Option<i64> {
     OffsetDateTime::parse(s, &Rfc3339).ok().map(|t| t.unix_timestamp())
 }
 
-/// Seconds since the epoch of a `SystemTime` (negative before 1970).
 /// An API timestamp (`2026-12-01T10:00:00Z`, second precision) from unix seconds.
 pub fn format_ts(unix: i64) -> String {
     OffsetDateTime::from_unix_timestamp(unix)
@@ -46,6 +45,7 @@ pub fn format_ts(unix: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Seconds since the epoch of a `SystemTime` (negative before 1970).
 pub fn unix(t: SystemTime) -> i64 {
     OffsetDateTime::from(t).unix_timestamp()
 }

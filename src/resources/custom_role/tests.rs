@@ -3,7 +3,33 @@
 use super::*;
 use serde_json::json;
 use std::time::Duration;
+use tfplugin::framework::{Model, ResourceHandler};
+use tfplugin::{ApplyRequest, ApplyResponse, PlanRequest, PlanResponse, ReadRequest, Value};
 use visionone_client::ClientConfig;
+
+const TYPE_NAME: &str = "visionone_custom_role";
+
+/// The resource as the server drives it.
+fn handler() -> Box<dyn ResourceHandler<Call>> {
+    tfplugin::framework::resource(CustomRole)
+}
+
+fn model(v: &Value) -> CustomRoleState {
+    CustomRoleState::from_value(v).unwrap()
+}
+
+/// The generic planner with this resource's schema (the hook only adds API checks).
+fn planned_state(prior: &Value, proposed: &Value, config: &Value) -> Value {
+    tfplugin::framework::planner::plan(&schema().block, prior, proposed, config).state
+}
+
+fn managed_changed(a: &Value, b: &Value) -> bool {
+    !model(a).changed_fields(&model(b)).is_empty()
+}
+
+fn update_body(prior: &Value, planned: &Value) -> RoleUpdate {
+    super::update_body(&model(prior), &model(planned))
+}
 
 fn config(name: &str) -> Value {
     Value::object([
@@ -43,23 +69,13 @@ fn update_plan_keeps_computed_unless_changed() {
     let mut cfg = config("ci");
     cfg.set("permission_keys", Value::Set(vec!["a".into(), "b".into()]));
     cfg.set("allow_api_key_assignment", true.into());
-    let mut proposed = cfg.clone();
-    plan::keep_prior(
-        &mut proposed,
-        &prior,
-        &["id", "type", "last_updated_at", "allow_user_account_assignment"],
-    );
+    let proposed = tfplugin::testing::proposed_new_state(&schema().block, &prior, &cfg);
     let p = planned_state(&prior, &proposed, &cfg);
     assert!(!managed_changed(&prior, &p));
     assert_eq!(p.get("last_updated_at").as_str(), Some("t"));
     // A flag removed from config goes back to false, and the role's timestamp will move.
     cfg.set("allow_api_key_assignment", Value::Null);
-    let mut proposed = cfg.clone();
-    plan::keep_prior(
-        &mut proposed,
-        &prior,
-        &["id", "type", "last_updated_at", "allow_api_key_assignment"],
-    );
+    let proposed = tfplugin::testing::proposed_new_state(&schema().block, &prior, &cfg);
     let p = planned_state(&prior, &proposed, &cfg);
     assert_eq!(p.get("allow_api_key_assignment"), &Value::Bool(false));
     assert!(p.get("last_updated_at").is_unknown());
@@ -80,7 +96,7 @@ fn removed_description_is_sent_as_empty() {
 
 #[test]
 fn names_are_checked_without_the_api() {
-    let r = CustomRole;
+    let r = handler();
     let errors = |name: &str| r.validate(&config(name)).0;
     for bad in ["", "   ", "auditor", "Master Administrator", &"x".repeat(129)] {
         let e = errors(bad);
@@ -140,11 +156,8 @@ impl Bed {
     }
 
     async fn plan(&self, prior: &Value, cfg: &Value) -> PlanResponse {
-        let mut proposed = cfg.clone();
-        if !prior.is_null() {
-            plan::keep_prior(&mut proposed, prior, &["id", "type", "last_updated_at"]);
-        }
-        CustomRole
+        let proposed = tfplugin::testing::proposed_new_state(&schema().block, prior, cfg);
+        handler()
             .plan(
                 &self.call,
                 PlanRequest {
@@ -159,7 +172,7 @@ impl Bed {
     }
 
     async fn apply(&self, prior: &Value, planned: &Value, cfg: &Value) -> ApplyResponse {
-        CustomRole
+        handler()
             .apply(
                 &self.call,
                 ApplyRequest {
@@ -183,7 +196,7 @@ impl Bed {
     }
 
     async fn read(&self, state: &Value) -> Value {
-        let r = CustomRole
+        let r = handler()
             .read(
                 &self.call,
                 ReadRequest {
@@ -218,11 +231,11 @@ async fn lifecycle_against_the_emulator() {
     assert_eq!(bed.read(&state).await, state);
     // Import by name and by id equal the read state.
     for key in [state.get("id").as_str().unwrap(), "ops"] {
-        let imp = CustomRole.import(&bed.call, key).await;
+        let imp = handler().import(&bed.call, key).await;
         assert!(!imp.diagnostics.has_errors(), "{:?}", imp.diagnostics);
         assert_eq!(imp.imported[0].state, state);
     }
-    let imp = CustomRole.import(&bed.call, "Auditor").await;
+    let imp = handler().import(&bed.call, "Auditor").await;
     assert!(
         imp.diagnostics.0[0].summary.contains("Predefined"),
         "{:?}",

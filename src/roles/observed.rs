@@ -1,7 +1,8 @@
 //! A role as the API shows it (the object, its ETag and its permission keys), and how that
 //! becomes Terraform state. Shared by the resource and the `visionone_role` data source.
 
-use tfplugin::Value;
+use crate::resources::custom_role::CustomRoleState;
+use tfplugin::framework::Attr;
 use visionone_client::api::{Role, RoleType};
 use visionone_client::{CancellationToken, Client, ETag, Error};
 
@@ -60,45 +61,34 @@ impl Observed {
             || visionone_client::api::PREDEFINED_ROLES.contains(&self.role.name.as_str())
     }
 
-    /// The attributes the resource and the data source share. The API may answer "" or null for
-    /// "no description"; both read as null unless `prior` holds "" (so neither config form diffs).
-    pub fn common_attrs(&self, prior: &Value) -> Vec<(&'static str, Value)> {
+    /// The role as `visionone_custom_role` state, exactly as a refresh would leave it. The API
+    /// may answer "" or null for "no description"; both read as null unless `prior` holds ""
+    /// (so neither config form diffs). Flags the API leaves out keep the prior value.
+    pub fn resource_state(&self, prior: &CustomRoleState) -> CustomRoleState {
         let description = match self.role.description.as_deref() {
-            None | Some("") if prior.get("description").as_str() == Some("") => Value::from(""),
-            None | Some("") => Value::Null,
-            Some(d) => Value::from(d),
+            None | Some("") if prior.description.as_deref() == Some("") => Attr::from(""),
+            None | Some("") => Attr::Null,
+            Some(d) => Attr::from(d),
         };
-        let flag = |v: Option<bool>, attr: &str| Value::Bool(v.or_else(|| prior.get(attr).as_bool()).unwrap_or(false));
+        let flag = |v: Option<bool>, prior: &Attr<bool>| Attr::Known(v.or(prior.value()).unwrap_or(false));
         let role_type = match self.role.role_type {
-            Some(RoleType::Predefined) => Value::from("predefined"),
-            Some(RoleType::Custom) => Value::from("custom"),
-            None => prior.get("type").clone(),
+            Some(RoleType::Predefined) => Attr::from("predefined"),
+            Some(RoleType::Custom) => Attr::from("custom"),
+            None => prior.role_type.clone(),
         };
-        vec![
-            ("id", Value::from(self.role.id.as_str())),
-            ("name", Value::from(self.role.name.as_str())),
-            ("description", description),
-            ("type", role_type),
-            (
-                "allow_api_key_assignment",
-                flag(self.role.allow_api_key_assignment, "allow_api_key_assignment"),
+        CustomRoleState {
+            id: Attr::from(self.role.id.as_str()),
+            name: Attr::from(self.role.name.as_str()),
+            description,
+            role_type,
+            allow_api_key_assignment: flag(self.role.allow_api_key_assignment, &prior.allow_api_key_assignment),
+            allow_user_account_assignment: flag(
+                self.role.allow_user_account_assignment,
+                &prior.allow_user_account_assignment,
             ),
-            (
-                "allow_user_account_assignment",
-                flag(self.role.allow_user_account_assignment, "allow_user_account_assignment"),
-            ),
-            ("permission_keys", Value::string_set(self.permissions.iter().cloned())),
-        ]
-    }
-
-    /// The `visionone_custom_role` state, exactly as a refresh would leave it.
-    pub fn resource_state(&self, prior: &Value) -> Value {
-        let mut attrs = self.common_attrs(prior);
-        attrs.push((
-            "last_updated_at",
-            Value::opt_string(self.role.last_updated_date_time.clone()),
-        ));
-        Value::object(attrs)
+            permission_keys: Attr::Known(self.permissions.iter().cloned().collect()),
+            last_updated_at: Attr::from_option(self.role.last_updated_date_time.clone()),
+        }
     }
 }
 
@@ -125,25 +115,30 @@ mod tests {
 
     #[test]
     fn empty_description_follows_prior() {
-        let none = Value::Null;
-        let empty = Value::object([("description", Value::from(""))]);
+        let none = CustomRoleState::default();
+        let empty = CustomRoleState {
+            description: Attr::from(""),
+            ..Default::default()
+        };
         for d in [None, Some("")] {
-            assert!(role(d).resource_state(&none).get("description").is_null());
-            assert_eq!(role(d).resource_state(&empty).get("description").as_str(), Some(""));
+            assert!(role(d).resource_state(&none).description.is_null());
+            assert_eq!(role(d).resource_state(&empty).description.as_deref(), Some(""));
         }
-        assert_eq!(
-            role(Some("x")).resource_state(&none).get("description").as_str(),
-            Some("x")
-        );
+        assert_eq!(role(Some("x")).resource_state(&none).description.as_deref(), Some("x"));
     }
 
     #[test]
     fn state_shape() {
-        let s = role(None).resource_state(&Value::Null);
-        assert_eq!(s.get("permission_keys"), &Value::string_set(["a", "b"]));
-        assert_eq!(s.get("allow_api_key_assignment"), &Value::Bool(true));
-        assert_eq!(s.get("allow_user_account_assignment"), &Value::Bool(false));
-        assert_eq!(s.get("type").as_str(), Some("custom"));
-        assert_eq!(s.get("last_updated_at").as_str(), Some("2026-01-01T00:00:00Z"));
+        let s = role(None).resource_state(&CustomRoleState::default());
+        assert_eq!(
+            s.permission_keys
+                .get()
+                .map(|k| k.iter().map(String::as_str).collect::<Vec<_>>()),
+            Some(vec!["a", "b"])
+        );
+        assert_eq!(s.allow_api_key_assignment.value(), Some(true));
+        assert_eq!(s.allow_user_account_assignment.value(), Some(false));
+        assert_eq!(s.role_type.as_deref(), Some("custom"));
+        assert_eq!(s.last_updated_at.as_deref(), Some("2026-01-01T00:00:00Z"));
     }
 }

@@ -1,0 +1,141 @@
+//! Every resource driven through the real gRPC service in process (`tfplugin::testing::Harness`),
+//! as Terraform drives it, against the emulator: create, a plan that shows no change, refresh,
+//! destroy; and the plan-time rule for a refused credential.
+
+use std::sync::Arc;
+use terraform_provider_visionone::provider::VisionOne;
+use tfplugin::testing::Harness;
+use tfplugin::Value;
+
+const TOKEN: &str = "framework-admin";
+
+async fn emulator() -> visionone_emulator::Handle {
+    visionone_emulator::start(visionone_emulator::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        admin_token: TOKEN.into(),
+        state_file: None,
+    })
+    .await
+    .unwrap()
+}
+
+async fn harness(url: &str, key: &str) -> Harness {
+    let mut h = Harness::start(Arc::new(VisionOne::new())).await;
+    let schema = tfplugin::Provider::schemas(&VisionOne::new()).provider.clone();
+    let mut block = Value::object(schema.block.attributes.iter().map(|a| (a.name.clone(), Value::Null)));
+    block.set("api_key", key.into());
+    block.set("regional_fqdn", url.into());
+    let step = h.configure(&block).await;
+    assert!(!step.has_errors(), "{}", step.messages());
+    h
+}
+
+/// A configuration: the schema's attributes, null unless given.
+fn config(type_name: &str, pairs: &[(&str, Value)]) -> Value {
+    let schemas = tfplugin::Provider::schemas(&VisionOne::new()).clone();
+    let mut v = Value::object(
+        schemas.resources[type_name]
+            .block
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), Value::Null)),
+    );
+    for (k, x) in pairs {
+        v.set(k, x.clone());
+    }
+    v
+}
+
+/// Plan and apply `cfg` from `prior`, then check that a second plan changes nothing and a
+/// refresh reads back what apply stored. Returns the state.
+async fn converge(h: &mut Harness, type_name: &str, prior: &Value, cfg: &Value) -> Value {
+    let plan = h.plan(type_name, prior, cfg).await;
+    assert!(!plan.has_errors(), "{type_name} plan: {}", plan.messages());
+    let applied = h.apply(type_name, prior, &plan.state, cfg).await;
+    assert!(!applied.has_errors(), "{type_name} apply: {}", applied.messages());
+    let again = h.plan(type_name, &applied.state, cfg).await;
+    assert_eq!(
+        again.state, applied.state,
+        "{type_name}: the plan after apply must be empty"
+    );
+    assert!(again.requires_replace.is_empty());
+    let read = h.read(type_name, &applied.state).await;
+    assert_eq!(
+        read.state, applied.state,
+        "{type_name}: refresh must read back the applied state"
+    );
+    applied.state
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_resource_converges_through_the_grpc_service() {
+    let emu = emulator().await;
+    let mut h = harness(&emu.base_url(), TOKEN).await;
+    let role_cfg = config(
+        "visionone_custom_role",
+        &[
+            ("name", "fw-role".into()),
+            ("permission_keys", Value::string_set(["iam.roles.view"])),
+            ("allow_api_key_assignment", true.into()),
+            ("allow_user_account_assignment", true.into()),
+        ],
+    );
+    let role = converge(&mut h, "visionone_custom_role", &Value::Null, &role_cfg).await;
+    let key_cfg = config(
+        "visionone_api_key",
+        &[
+            ("name_prefix", "fw-".into()),
+            ("role", "fw-role".into()),
+            ("expiration", "3_months".into()),
+        ],
+    );
+    let key = converge(&mut h, "visionone_api_key", &Value::Null, &key_cfg).await;
+    assert!(key.get("secret").as_str().is_some_and(|s| !s.is_empty()));
+    // An alias of the same duration changes nothing; another duration replaces the key.
+    let alias = h
+        .plan("visionone_api_key", &key, &with(&key_cfg, "expiration", "90_days"))
+        .await;
+    assert!(alias.requires_replace.is_empty(), "{:?}", alias.requires_replace);
+    assert_eq!(alias.state.get("secret"), key.get("secret"));
+    let longer = h
+        .plan("visionone_api_key", &key, &with(&key_cfg, "expiration", "6_months"))
+        .await;
+    assert!(!longer.requires_replace.is_empty());
+    assert!(longer.state.get("secret").is_unknown());
+    let account_cfg = config(
+        "visionone_user_account",
+        &[
+            ("email", "fw@example.com".into()),
+            ("auth_type", "local".into()),
+            ("role", "fw-role".into()),
+        ],
+    );
+    let account = converge(&mut h, "visionone_user_account", &Value::Null, &account_cfg).await;
+    for (type_name, state) in [
+        ("visionone_user_account", &account),
+        ("visionone_api_key", &key),
+        ("visionone_custom_role", &role),
+    ] {
+        let plan = h.plan(type_name, state, &Value::Null).await;
+        assert!(plan.state.is_null());
+        let gone = h.apply(type_name, state, &Value::Null, &Value::Null).await;
+        assert!(!gone.has_errors(), "{type_name} destroy: {}", gone.messages());
+        assert!(gone.state.is_null());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_credential_fails_the_plan_naming_api_key() {
+    let emu = emulator().await;
+    let mut h = harness(&emu.base_url(), "not-the-token").await;
+    let cfg = config("visionone_api_key", &[("name", "k".into()), ("role", "SIEM".into())]);
+    let plan = h.plan("visionone_api_key", &Value::Null, &cfg).await;
+    assert!(plan.has_errors(), "{}", plan.messages());
+    assert!(plan.messages().contains("api_key"), "{}", plan.messages());
+}
+
+fn with(v: &Value, k: &str, x: &str) -> Value {
+    let mut v = v.clone();
+    v.set(k, x.into());
+    v
+}
