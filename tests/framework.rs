@@ -14,6 +14,7 @@ async fn emulator() -> visionone_emulator::Handle {
         listen: "127.0.0.1:0".parse().unwrap(),
         admin_token: TOKEN.into(),
         state_file: None,
+        ..Default::default()
     })
     .await
     .unwrap()
