@@ -1,7 +1,7 @@
-//! Builds the Vision One client from the provider block's settings.
+//! Builds the Vision One client from the provider block's settings (trust roots and proxy included).
 
 use crate::config::Settings;
-use visionone_client::{Client, ClientConfig};
+use visionone_client::{Client, ClientConfig, Network};
 
 pub fn build(s: &Settings) -> Result<Client, String> {
     Client::new(ClientConfig {
@@ -11,6 +11,10 @@ pub fn build(s: &Settings) -> Result<Client, String> {
         max_retries: s.max_retries,
         user_agent: format!("terraform-provider-visionone/{}", env!("CARGO_PKG_VERSION")),
         max_requests_per_minute: s.max_requests_per_minute,
+        network: Network {
+            ca_certificates: s.ca_certificates.clone(),
+            proxy_url: s.proxy_url.clone(),
+        },
     })
     .map_err(|e| e.to_string())
 }

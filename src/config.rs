@@ -8,6 +8,7 @@ use tfplugin::{Attribute, AttributePath, Block, Diagnostics, Schema, Value};
 pub const ENV_API_KEY: &str = "VISIONONE_API_KEY";
 pub const ENV_REGIONAL_FQDN: &str = "VISIONONE_REGIONAL_FQDN";
 pub const ENV_REGION: &str = "VISIONONE_REGION";
+pub const ENV_CA_CERTIFICATES: &str = "VISIONONE_CA_CERTIFICATES";
 pub const DEFAULT_REGION: &str = "us";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 pub const DEFAULT_MAX_RETRIES: i64 = 5;
@@ -20,6 +21,9 @@ pub struct Settings {
     pub request_timeout: Duration,
     pub max_retries: u32,
     pub max_requests_per_minute: Option<u32>,
+    /// PEM text (read from the file when a path was given).
+    pub ca_certificates: Option<String>,
+    pub proxy_url: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -30,6 +34,8 @@ impl std::fmt::Debug for Settings {
             .field("request_timeout", &self.request_timeout)
             .field("max_retries", &self.max_retries)
             .field("max_requests_per_minute", &self.max_requests_per_minute)
+            .field("ca_certificates", &self.ca_certificates.as_ref().map(|_| "<PEM>"))
+            .field("proxy_url", &self.proxy_url.as_ref().map(|_| "<set>"))
             .finish()
     }
 }
@@ -61,6 +67,15 @@ pub fn schema() -> Schema {
             .attr(Attribute::number("max_requests_per_minute").optional().description(
                 "A client-side limit on API calls per minute, shared by every resource; it also slows down when the \
                  API answers 429. Unset: no limit beyond the API's own.",
+            ))
+            .attr(Attribute::string("ca_certificates").optional().description(&format!(
+                "Extra CA certificates to trust, as PEM text or the path of a PEM file: for a proxy that \
+                 inspects TLS with a company CA. Added to the built-in roots and the system's store (which \
+                 `SSL_CERT_FILE` / `SSL_CERT_DIR` replace when set). Falls back to `{ENV_CA_CERTIFICATES}`."
+            )))
+            .attr(Attribute::string("proxy_url").optional().description(
+                "An HTTP proxy for this provider only, e.g. `http://proxy.corp:3128`; it replaces `HTTPS_PROXY` / \
+                 `HTTP_PROXY`, and `NO_PROXY` still applies. Unset: those environment variables decide.",
             )),
     )
 }
@@ -111,6 +126,16 @@ pub fn validate(config: &Value) -> Diagnostics {
                 "`max_requests_per_minute` must be a whole number from 1 to 100000.",
             ),
         },
+    }
+    if let Some(c) = config.get("ca_certificates").as_str() {
+        if let Err(e) = load_ca_certificates(c) {
+            d.error_at(AttributePath::root("ca_certificates"), "Invalid ca_certificates", e);
+        }
+    }
+    if let Some(u) = config.get("proxy_url").as_str() {
+        if let Err(e) = visionone_client::check_proxy_url(u) {
+            d.error_at(AttributePath::root("proxy_url"), "Invalid proxy_url", e);
+        }
     }
     if let Some(k) = config.get("api_key").as_str() {
         if k.trim().is_empty() {
@@ -175,6 +200,23 @@ fn host_of(authority: &str) -> &str {
 
 fn is_loopback(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+}
+
+/// `ca_certificates` as PEM text: the value itself when it holds a PEM block, else the file it
+/// names. Every certificate is checked, so a bad one is reported at plan time.
+pub fn load_ca_certificates(value: &str) -> Result<String, String> {
+    let pem = if value.contains("-----BEGIN") {
+        value.to_string()
+    } else {
+        let path = value.trim();
+        if path.is_empty() {
+            return Err("`ca_certificates` is empty: give PEM text or the path of a PEM file.".into());
+        }
+        std::fs::read_to_string(path)
+            .map_err(|e| format!("Cannot read the PEM file {path:?}: {e}. Give PEM text or the path of a PEM file."))?
+    };
+    visionone_client::parse_certificates(&pem).map_err(|e| format!("Not usable as CA certificates: {e}."))?;
+    Ok(pem)
 }
 
 /// Go-style durations: `90s`, `2m`, `1m30s`, `500ms`, `1h`.
@@ -249,6 +291,22 @@ pub fn resolve(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Result<S
             None => check_region(&r, &mut d),
         }
     }
+    let mut ca_certificates = config
+        .get("ca_certificates")
+        .as_str()
+        .and_then(|c| load_ca_certificates(c).ok());
+    if config.get("ca_certificates").is_null() {
+        if let Some(c) = nonempty(env(ENV_CA_CERTIFICATES)) {
+            match load_ca_certificates(&c) {
+                Ok(pem) => ca_certificates = Some(pem),
+                Err(e) => d.error_at(
+                    AttributePath::root("ca_certificates"),
+                    "Invalid ca_certificates",
+                    format!("From the {ENV_CA_CERTIFICATES} environment variable: {e}"),
+                ),
+            }
+        }
+    }
     if d.has_errors() {
         return Err(d);
     }
@@ -262,6 +320,8 @@ pub fn resolve(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Result<S
             .unwrap_or(DEFAULT_TIMEOUT),
         max_retries: config.get("max_retries").as_i64().unwrap_or(DEFAULT_MAX_RETRIES) as u32,
         max_requests_per_minute: config.get("max_requests_per_minute").as_i64().map(|n| n as u32),
+        ca_certificates,
+        proxy_url: config.get("proxy_url").as_str().map(|u| u.trim().to_string()),
     })
 }
 
@@ -278,6 +338,8 @@ mod tests {
                 "request_timeout",
                 "max_retries",
                 "max_requests_per_minute",
+                "ca_certificates",
+                "proxy_url",
             ]
             .map(|k| (k, Value::Null)),
         );
@@ -361,6 +423,55 @@ mod tests {
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("5d").is_err());
         assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn ca_certificates_as_text_file_or_env() {
+        let pem = visionone_emulator::test_pki::TestCa::new("Test CA").cert_pem;
+        let s = resolve(
+            &cfg(&[("api_key", "k".into()), ("ca_certificates", pem.as_str().into())]),
+            &no_env,
+        )
+        .unwrap();
+        assert_eq!(s.ca_certificates.as_deref(), Some(pem.as_str()));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("corp.pem");
+        std::fs::write(&file, &pem).unwrap();
+        let path = file.display().to_string();
+        let s = resolve(
+            &cfg(&[("api_key", "k".into()), ("ca_certificates", path.as_str().into())]),
+            &no_env,
+        )
+        .unwrap();
+        assert_eq!(s.ca_certificates.as_deref(), Some(pem.as_str()));
+        let env = |k: &str| match k {
+            ENV_CA_CERTIFICATES => Some(path.clone()),
+            _ => None,
+        };
+        let s = resolve(&cfg(&[("api_key", "k".into())]), &env).unwrap();
+        assert_eq!(s.ca_certificates.as_deref(), Some(pem.as_str()));
+        assert!(!format!("{s:?}").contains("BEGIN"));
+    }
+
+    #[test]
+    fn bad_ca_certificates_and_proxy_name_the_attribute() {
+        for (value, text) in [
+            ("/nonexistent/corp.pem", "Cannot read"),
+            (
+                "-----BEGIN CERTIFICATE-----\naGVsbG8=\n-----END CERTIFICATE-----\n",
+                "certificate 1",
+            ),
+        ] {
+            let d = validate(&cfg(&[("ca_certificates", value.into())]));
+            assert!(paths(&d).iter().any(|p| p.contains("ca_certificates")), "{value}");
+            assert!(d.0[0].detail.contains(text), "{}", d.0[0].detail);
+        }
+        let env = |k: &str| (k == ENV_CA_CERTIFICATES).then(|| "/nonexistent/x.pem".to_string());
+        let d = resolve(&cfg(&[("api_key", "k".into())]), &env).unwrap_err();
+        assert!(d.0.iter().any(|x| x.detail.contains(ENV_CA_CERTIFICATES)));
+        let d = validate(&cfg(&[("proxy_url", "not a url".into())]));
+        assert!(paths(&d).iter().any(|p| p.contains("proxy_url")));
+        assert!(!validate(&cfg(&[("proxy_url", "http://127.0.0.1:3128".into())])).has_errors());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! Terraform into .tools/ and sets TERRAFORM.
 
 mod api_key;
+mod company_network;
 mod custom_role;
 mod examples;
 mod harness;

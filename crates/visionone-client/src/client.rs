@@ -1,15 +1,14 @@
-//! The `Client` handle and its configuration. Construction makes no network call.
+//! The Vision One client: the generic [`Transport`] with the v3.0 profile, and the settings every
+//! API client is built from. Construction makes no network call.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::HeaderValue;
-use reqwest::Url;
+use tokio_util::sync::CancellationToken;
 
-use crate::clock::ServerClock;
-use crate::limiter::RateLimiter;
-use crate::{Error, Secret};
+use crate::error::ErrorFormat;
+use crate::transport::{Api, AuthScheme, Reply, Request, Retry, Transport};
+use crate::{Error, Network, Secret};
 
 /// `terraform-provider-visionone/<version>`.
 pub fn user_agent_for(version: &str) -> String {
@@ -21,11 +20,12 @@ pub fn default_user_agent() -> String {
     user_agent_for(env!("CARGO_PKG_VERSION"))
 }
 
-/// How to reach one Vision One tenant.
+/// How to reach one tenant of an API (Vision One here; any client built on [`Transport`]).
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
-    /// `https://api.xdr.trendmicro.com` or `http://127.0.0.1:PORT`; a trailing `/v3.0` is accepted.
+    /// `https://api.xdr.trendmicro.com` or `http://127.0.0.1:PORT`; a trailing base path (`/v3.0`) is accepted.
     pub base_url: String,
+    /// The credential, sent as the API's [`AuthScheme`] says.
     pub api_key: Secret,
     /// Overall budget of one call, retries and backoff included.
     pub request_timeout: Duration,
@@ -34,6 +34,8 @@ pub struct ClientConfig {
     pub user_agent: String,
     /// Client-side cap on requests per 60-second window, shared by all clones of the client.
     pub max_requests_per_minute: Option<u32>,
+    /// Extra trust roots and a proxy of its own.
+    pub network: Network,
 }
 
 impl ClientConfig {
@@ -46,9 +48,18 @@ impl ClientConfig {
             max_retries: 5,
             user_agent: default_user_agent(),
             max_requests_per_minute: None,
+            network: Network::default(),
         }
     }
 }
+
+/// The Vision One v3.0 platform API: bearer key, `/v3.0`, `{"error":{"code","message"}}` bodies.
+pub const VISION_ONE: Api = Api {
+    base_path: "/v3.0",
+    auth: AuthScheme::BEARER,
+    headers: &[],
+    errors: ErrorFormat::CodeAndMessage,
+};
 
 /// A Vision One API client. Cheap to clone; clones share the connection pool, the rate limiter,
 /// the server clock estimate and the request counter.
@@ -57,20 +68,18 @@ pub struct Client {
     pub(crate) inner: Arc<Inner>,
 }
 
+/// The transport plus what only Vision One's endpoints need; reads through to the transport.
 pub(crate) struct Inner {
-    pub http: reqwest::Client,
-    /// `<scheme>://<host>[:port][/prefix]/v3.0`.
-    pub base: Url,
-    pub auth: HeaderValue,
-    pub timeout: Duration,
-    pub max_retries: u32,
-    pub backoff_base: Duration,
-    pub backoff_cap: Duration,
-    pub limiter: RateLimiter,
-    pub clock: ServerClock,
-    pub requests: AtomicU64,
+    pub transport: Transport,
     /// Batchers and list snapshots shared by every clone; built on first use.
     pub shared: std::sync::OnceLock<Arc<crate::shared::Shared>>,
+}
+
+impl std::ops::Deref for Inner {
+    type Target = Transport;
+    fn deref(&self) -> &Transport {
+        &self.transport
+    }
 }
 
 impl std::fmt::Debug for Client {
@@ -83,89 +92,60 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
+    /// Check the settings and build the HTTP client (reads the system trust store); no network call.
     pub fn new(config: ClientConfig) -> Result<Client, Error> {
-        let base = normalise_base(&config.base_url)?;
-        if config.api_key.is_empty() {
-            return Err(Error::Config("the API key is empty".into()));
-        }
-        let mut auth = HeaderValue::from_str(&format!("Bearer {}", config.api_key.expose()))
-            .map_err(|_| Error::Config("the API key contains characters that cannot be sent in a header".into()))?;
-        auth.set_sensitive(true);
-        if config.request_timeout.is_zero() {
-            return Err(Error::Config("request_timeout must be greater than zero".into()));
-        }
-        let http = reqwest::Client::builder()
-            .use_rustls_tls()
-            .user_agent(config.user_agent.clone())
-            .connect_timeout(config.request_timeout.min(Duration::from_secs(15)))
-            // A redirect could carry the bearer key elsewhere; the API never redirects.
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Client {
             inner: Arc::new(Inner {
-                http,
-                base,
-                auth,
-                timeout: config.request_timeout,
-                max_retries: config.max_retries,
-                backoff_base: crate::retry::BASE_DELAY,
-                backoff_cap: crate::retry::MAX_DELAY,
-                limiter: RateLimiter::new(config.max_requests_per_minute),
-                clock: ServerClock::default(),
-                requests: AtomicU64::new(0),
+                transport: Transport::new(&VISION_ONE, &config)?,
                 shared: std::sync::OnceLock::new(),
             }),
         })
     }
 
+    /// The transport, for calls this crate has no typed endpoint for.
+    pub fn transport(&self) -> &Transport {
+        &self.inner.transport
+    }
+
     /// The API root this client talks to (`.../v3.0`).
     pub fn base_url(&self) -> &str {
-        self.inner.base.as_str()
+        self.inner.base_url()
     }
 
     /// HTTP requests sent so far (every attempt counts), across all clones.
     pub fn requests_sent(&self) -> u64 {
-        self.inner.requests.load(Ordering::Relaxed)
+        self.inner.requests_sent()
     }
 
     /// Estimated server_now − local_now, from the `Date` header of the latest answer.
     pub fn server_time_offset(&self) -> Option<time::Duration> {
-        self.inner.clock.offset()
+        self.inner.server_time_offset()
     }
 
     /// The estimated time on the API server (the local clock until an answer carried `Date`).
     pub fn server_now(&self) -> SystemTime {
-        self.inner.clock.now()
+        self.inner.server_now()
     }
 
     /// The client-side request cap in force now (lowered for a while after a 429).
     pub fn current_rate_limit(&self) -> Option<u32> {
-        self.inner.limiter.current_limit()
+        self.inner.current_rate_limit()
     }
-}
 
-/// Accept `https://host`, `https://host/`, `https://host/v3.0`, `http://127.0.0.1:PORT/prefix`.
-fn normalise_base(raw: &str) -> Result<Url, Error> {
-    let mut url = Url::parse(raw.trim()).map_err(|e| Error::Config(format!("base URL '{raw}' is not a URL: {e}")))?;
-    if url.scheme() != "https" && url.scheme() != "http" {
-        return Err(Error::Config(format!(
-            "base URL '{raw}' must use https:// (or http:// for a local emulator)"
-        )));
+    /// `<base>/v3.0/<segments...>`, each segment percent-encoded.
+    pub(crate) fn url(&self, segments: &[&str]) -> reqwest::Url {
+        self.inner.url(segments)
     }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(Error::Config(format!("base URL '{raw}' has no host")));
+
+    /// Send with retries (see [`Transport::send`]).
+    pub(crate) async fn send(&self, req: &Request, retry: Retry, cancel: &CancellationToken) -> Result<Reply, Error> {
+        self.inner.send(req, retry, cancel).await
     }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::Config("base URL must not carry credentials".into()));
+
+    /// Sleep before a create is sent again after an ambiguous failure was settled.
+    pub(crate) async fn pause_before_recreate(&self, round: u32, cancel: &CancellationToken) -> Result<(), Error> {
+        self.inner.pause_before_recreate(round, cancel).await
     }
-    let path = url.path().trim_end_matches('/');
-    let path = path.strip_suffix("/v3.0").unwrap_or(path).to_owned();
-    url.set_path(&format!("{path}/v3.0"));
-    url.set_query(None);
-    url.set_fragment(None);
-    Ok(url)
 }
 
 #[cfg(test)]
@@ -183,11 +163,12 @@ mod tests {
             ),
             ("http://127.0.0.1:8080/proxy", "http://127.0.0.1:8080/proxy/v3.0"),
         ] {
-            assert_eq!(normalise_base(raw).unwrap().as_str(), want);
+            let c = Client::new(ClientConfig::new(raw, "k")).unwrap();
+            assert_eq!(c.base_url(), want);
         }
-        assert!(normalise_base("ftp://x").is_err());
-        assert!(normalise_base("not a url").is_err());
-        assert!(normalise_base("https://u:p@host").is_err());
+        for bad in ["ftp://x", "not a url", "https://u:p@host"] {
+            assert!(Client::new(ClientConfig::new(bad, "k")).is_err(), "{bad}");
+        }
     }
 
     #[test]

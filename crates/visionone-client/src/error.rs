@@ -76,6 +76,37 @@ impl ApiError {
     }
 }
 
+/// How an API words its error bodies; whatever does not parse is kept as a text excerpt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorFormat {
+    /// `{"error": {"code": "NotFound", "message": "..."}}` (Vision One).
+    CodeAndMessage,
+    /// `{"message": "..."}` (Workload Security); the code is `HTTP<status>`.
+    Message,
+}
+
+#[derive(serde::Deserialize)]
+struct MessageBody {
+    message: String,
+}
+
+impl ErrorFormat {
+    pub fn parse(self, status: u16, body: &[u8], trace_id: Option<String>) -> ApiError {
+        match self {
+            ErrorFormat::CodeAndMessage => ApiError::from_body(status, body, trace_id),
+            ErrorFormat::Message => ApiError {
+                status,
+                code: format!("HTTP{status}"),
+                message: match serde_json::from_slice::<MessageBody>(body) {
+                    Ok(b) => b.message,
+                    Err(_) => excerpt(&String::from_utf8_lossy(body)),
+                },
+                trace_id,
+            },
+        }
+    }
+}
+
 /// Plain text from a body: tags and scripts removed, whitespace collapsed, at most 200 characters.
 pub fn excerpt(body: &str) -> String {
     let mut text = String::with_capacity(body.len().min(4096));
@@ -103,10 +134,10 @@ pub fn excerpt(body: &str) -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The server answered with an error status.
-    #[error("Vision One API error: {0}")]
+    #[error("API error: {0}")]
     Api(#[from] ApiError),
 
-    /// No usable answer: connection refused or reset, TLS failure, timeout.
+    /// No usable answer: connection refused or reset, TLS failure (never retried), timeout.
     #[error("{}", transport_message(message, *timeout, *body_sent))]
     Transport {
         message: String,
@@ -121,7 +152,7 @@ pub enum Error {
     Cancelled { in_flight: bool },
 
     /// A success answer whose body does not have the expected shape.
-    #[error("unexpected answer from Vision One ({what}): {message}{}", trace_suffix(trace_id))]
+    #[error("unexpected answer from the API ({what}): {message}{}", trace_suffix(trace_id))]
     Decode {
         what: String,
         message: String,
@@ -129,7 +160,7 @@ pub enum Error {
     },
 
     /// The server broke the contract in a way that is not a decode error (missing id, foreign nextLink...).
-    #[error("unexpected answer from Vision One: {0}")]
+    #[error("unexpected answer from the API: {0}")]
     Protocol(String),
 
     /// Bad client configuration or input, detected before any request.
@@ -162,7 +193,7 @@ fn transport_message(message: &str, timeout: bool, body_sent: bool) -> String {
     let what = if timeout {
         "request timed out"
     } else {
-        "connection to Vision One failed"
+        "connection failed"
     };
     let sent = if body_sent { "" } else { " before the request was sent" };
     if message.is_empty() {
@@ -296,6 +327,17 @@ mod tests {
         assert_eq!(e.message, r#"{"oops":true}"#);
         let e = ApiError::from_body(503, b"", None);
         assert_eq!(e.to_string(), "HTTP 503 HTTP503");
+    }
+
+    #[test]
+    fn message_format_for_workload_security() {
+        let e = ErrorFormat::Message.parse(404, br#"{"message":"The API key does not exist."}"#, None);
+        assert_eq!((e.status, e.code.as_str()), (404, "HTTP404"));
+        assert_eq!(e.message, "The API key does not exist.");
+        let e = ErrorFormat::Message.parse(502, b"<html><body>Bad gateway</body></html>", None);
+        assert_eq!(e.message, "Bad gateway");
+        let e = ErrorFormat::CodeAndMessage.parse(409, br#"{"error":{"code":"Conflict","message":"taken"}}"#, None);
+        assert_eq!(e.code, "Conflict");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! HTTP client for the Trend Vision One v3.0 IAM API (`shared/visionone-api.md`).
+//! HTTP client for the Trend Vision One v3.0 IAM API (`shared/visionone-api.md`), built on a
+//! generic [`Transport`] that a second API (another base path, auth header and error body) reuses.
 //!
 //! It knows HTTP and Vision One, nothing of Terraform. Every call takes a `CancellationToken` and is
 //! bounded by `request_timeout`; transient failures are retried with jittered backoff, and creates
@@ -34,6 +35,7 @@ mod key_batches;
 mod keys;
 mod limiter;
 mod list;
+mod network;
 mod ops;
 mod retry;
 mod roles;
@@ -47,15 +49,17 @@ mod behaviour_tests;
 #[cfg(test)]
 mod test_server;
 
-pub use client::{default_user_agent, user_agent_for, Client, ClientConfig};
-pub use error::{excerpt, ApiError, Error};
+pub use client::{default_user_agent, user_agent_for, Client, ClientConfig, VISION_ONE};
+pub use error::{excerpt, ApiError, Error, ErrorFormat};
 pub use etag::ETag;
 pub use keys::CreateResult;
 pub use list::{ListQuery, DEFAULT_TOP};
+pub use network::{check_proxy_url, parse_certificates, Network, TRUST_ADVICE};
 pub use retry::parse_retry_after;
 pub use secret::Secret;
 pub use shared::{CoalesceSettings, CoalesceStats, ObjectKind, COALESCE_ENV};
 pub use tokio_util::sync::CancellationToken;
+pub use transport::{Api, AuthScheme, Reply, Request, Retry, Transport};
 pub use visionone_api as api;
 
 use visionone_api::Health;

@@ -27,6 +27,13 @@ mod store;
 mod workload;
 
 pub use workload::WorkloadLogin;
+#[cfg(feature = "test-network")]
+pub mod test_pki;
+#[cfg(feature = "test-network")]
+pub mod test_proxy;
+mod tls;
+
+pub use tls::TlsIdentity;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -82,6 +89,7 @@ impl std::fmt::Debug for Config {
 /// [`Handle::shutdown`] to stop it (and save its state).
 pub struct Handle {
     addr: SocketAddr,
+    scheme: &'static str,
     app: Arc<App>,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
@@ -90,6 +98,15 @@ pub struct Handle {
 
 /// Bind, load the state file if any, and serve in a background task.
 pub async fn start(cfg: Config) -> std::io::Result<Handle> {
+    serve(cfg, None).await
+}
+
+/// [`start`], serving HTTPS with `tls` as the server certificate.
+pub async fn start_tls(cfg: Config, tls: &TlsIdentity) -> std::io::Result<Handle> {
+    serve(cfg, Some(tls)).await
+}
+
+async fn serve(cfg: Config, tls: Option<&TlsIdentity>) -> std::io::Result<Handle> {
     let (store, offset, workload) = match &cfg.state_file {
         Some(path) => match persist::load(path)? {
             Some(mut snap) => {
@@ -101,13 +118,16 @@ pub async fn start(cfg: Config) -> std::io::Result<Handle> {
         },
         None => (Store::new(), 0, workload::State::new(cfg.workload_login.clone())),
     };
+    let tls = tls.map(tls::acceptor).transpose()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let listener = TcpListener::bind(cfg.listen).await?;
     let addr = listener.local_addr()?;
     let app = Arc::new(App::new(store, workload, cfg.admin_token, offset, addr));
     let (stop, stopped) = watch::channel(false);
-    let task = tokio::spawn(server::accept_loop(listener, app.clone(), stopped));
+    let task = tokio::spawn(server::accept_loop(listener, tls, app.clone(), stopped));
     Ok(Handle {
         addr,
+        scheme,
         app,
         stop,
         task,
@@ -116,9 +136,9 @@ pub async fn start(cfg: Config) -> std::io::Result<Handle> {
 }
 
 impl Handle {
-    /// `http://127.0.0.1:PORT`: no trailing slash, no `/v3.0`.
+    /// `http://127.0.0.1:PORT` (`https://` with TLS): no trailing slash, no `/v3.0`.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     pub fn addr(&self) -> SocketAddr {

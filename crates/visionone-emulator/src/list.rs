@@ -116,7 +116,11 @@ pub fn next_link(headers: &HeaderMap, fallback_host: &str, path: &str, p: &ListP
         .and_then(|h| h.to_str().ok())
         .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_graphic()))
         .unwrap_or(fallback_host);
-    let mut url = format!("http://{host}{path}?top={}", p.top);
+    let scheme = match headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()) {
+        Some("https") => "https",
+        _ => "http",
+    };
+    let mut url = format!("{scheme}://{host}{path}?top={}", p.top);
     if let Some(o) = &p.order_raw {
         url.push_str("&orderBy=");
         url.push_str(&percent_encode(o));
@@ -199,6 +203,16 @@ mod tests {
         assert!(ListParams::parse(&q(&[("skipToken", "zz")]), &["name"], ("name", false)).is_err());
         let p = ListParams::parse(&q(&[("top", "200"), ("orderBy", "name DESC")]), &["name"], ("x", false)).unwrap();
         assert_eq!((p.top, p.desc, p.order_field.as_str()), (200, true, "name"));
+    }
+
+    #[test]
+    fn next_link_says_https_behind_tls() {
+        let p = ListParams::parse(&q(&[]), &[], ("x", false)).unwrap();
+        let key: SortKey = (None, 7);
+        let mut headers = HeaderMap::new();
+        assert!(next_link(&headers, "127.0.0.1:1", "/v3.0/iam/roles", &p, &key).starts_with("http://127.0.0.1:1/"));
+        headers.insert("x-forwarded-proto", "https".parse().unwrap());
+        assert!(next_link(&headers, "127.0.0.1:1", "/v3.0/iam/roles", &p, &key).starts_with("https://127.0.0.1:1/"));
     }
 
     #[test]

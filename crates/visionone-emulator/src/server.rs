@@ -4,12 +4,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use hyper::header::HeaderValue;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
 
 use crate::app::App;
 use crate::http::{self, DropConnection};
@@ -29,13 +32,31 @@ impl std::fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
-pub async fn accept_loop(listener: TcpListener, app: Arc<App>, mut stop: watch::Receiver<bool>) {
+/// How long a client may take over its TLS handshake.
+const HANDSHAKE: Duration = Duration::from_secs(10);
+
+pub async fn accept_loop(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    app: Arc<App>,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut conns = JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    conns.spawn(serve_connection(stream, app.clone(), stop.clone()));
+                    let _ = stream.set_nodelay(true);
+                    let (app, stop) = (app.clone(), stop.clone());
+                    match tls.clone() {
+                        None => conns.spawn(serve_connection(stream, false, app, stop)),
+                        // A client that refuses our certificate just ends its connection.
+                        Some(acceptor) => conns.spawn(async move {
+                            if let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await {
+                                serve_connection(stream, true, app, stop).await;
+                            }
+                        }),
+                    };
                 }
                 // Out of file descriptors and the like: back off instead of spinning.
                 Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
@@ -49,10 +70,17 @@ pub async fn accept_loop(listener: TcpListener, app: Arc<App>, mut stop: watch::
     conns.abort_all();
 }
 
-async fn serve_connection(stream: TcpStream, app: Arc<App>, mut stop: watch::Receiver<bool>) {
-    let _ = stream.set_nodelay(true);
-    let svc = service_fn(move |req| {
+async fn serve_connection<S>(stream: S, tls: bool, app: Arc<App>, mut stop: watch::Receiver<bool>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let svc = service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
         let app = app.clone();
+        if tls {
+            // As a TLS-terminating front would: absolute links (`nextLink`) then say https.
+            req.headers_mut()
+                .insert("x-forwarded-proto", HeaderValue::from_static("https"));
+        }
         async move {
             let resp = http::handle(app, req).await;
             if resp.extensions().get::<DropConnection>().is_some() {
