@@ -43,6 +43,7 @@ mod secret;
 mod shared;
 mod snapshot;
 mod transport;
+pub mod workload;
 
 #[cfg(test)]
 mod behaviour_tests;
@@ -61,6 +62,7 @@ pub use shared::{CoalesceSettings, CoalesceStats, ObjectKind, COALESCE_ENV};
 pub use tokio_util::sync::CancellationToken;
 pub use transport::{Api, AuthScheme, Reply, Request, Retry, Transport};
 pub use visionone_api as api;
+pub use workload::{Login, WorkloadClient};
 
 use visionone_api::Health;
 
