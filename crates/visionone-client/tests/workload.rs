@@ -233,8 +233,9 @@ async fn session_makes_the_first_key_and_ends() {
     assert!(!e.to_string().contains("wrong-password"), "{e}");
 }
 
-/// One fault on the create call, then: exactly one key of that name, and its secret works.
-async fn create_through(kind: Value) {
+/// One fault on the create call, then: exactly one key of that name, its secret works, and the
+/// create went out `creates` times (a second time only when the first surely made nothing).
+async fn create_through(kind: Value, creates: usize) {
     let emu = start().await;
     let c = admin(&emu);
     let cancel = CancellationToken::new();
@@ -249,14 +250,45 @@ async fn create_through(kind: Value) {
     assert_eq!(keys.len(), 1, "{fault}: {keys:?}");
     assert_eq!(keys[0]["ID"].as_i64(), k.id, "{fault}");
     assert_secret_works(&emu, k.id.unwrap(), k.secret_key.as_deref().unwrap()).await;
+    assert_eq!(emu.count("POST", "/api/apikeys").await, creates, "{fault}");
+    let adopted = emu
+        .count("POST", &format!("/api/apikeys/{}/secretkey", k.id.unwrap()))
+        .await;
+    assert_eq!(adopted, usize::from(kind["kind"] == "lost-answer"), "{fault}");
 }
 
 #[tokio::test]
 async fn create_survives_every_fault() {
-    for kind in ["429", "429-no-retry-after", "500", "502", "503", "drop", "lost-answer"] {
-        create_through(json!({ "kind": kind })).await;
+    for kind in ["429", "429-no-retry-after", "500", "502", "503", "drop"] {
+        create_through(json!({ "kind": kind }), 2).await;
     }
-    create_through(json!({"kind": "latency", "latencyMs": 300})).await;
+    create_through(json!({"kind": "lost-answer"}), 1).await;
+    create_through(json!({"kind": "latency", "latencyMs": 300}), 1).await;
+}
+
+#[tokio::test]
+async fn cancel_during_a_create_still_hands_the_key_back() {
+    let emu = start().await;
+    let c = admin(&emu);
+    let cancel = CancellationToken::new();
+    emu.fault(json!({"method": "POST", "path": "/api/apikeys", "kind": "latency", "latencyMs": 800, "count": 1}))
+        .await;
+    let stop = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        stop.cancel();
+    });
+    let k = c
+        .create_key(&spec("slow"), &cancel)
+        .await
+        .expect("the key made is handed back");
+    assert!(cancel.is_cancelled());
+    assert_eq!(server_keys(&emu).await.len(), 1);
+    assert_secret_works(&emu, k.id.unwrap(), k.secret_key.as_deref().unwrap()).await;
+    // Cancelled before sending: nothing is sent.
+    let e = c.create_key(&spec("late"), &cancel).await.unwrap_err();
+    assert!(e.is_cancelled(), "{e}");
+    assert_eq!(server_keys(&emu).await.len(), 1);
 }
 
 #[tokio::test]

@@ -24,36 +24,37 @@ const CREATED_SLACK: Duration = Duration::from_secs(2);
 
 impl WorkloadClient {
     /// `POST /apikeys`: the new key with its `secretKey` (shown once). See the module doc for what
-    /// happens after an ambiguous failure; a cancelled call still settles a create already sent.
+    /// happens after an ambiguous failure. Cancelling stops before a create is sent, never while
+    /// one is in flight (bounded by `request_timeout`), so a key made is always handed back.
     pub async fn create_key(&self, spec: &ApiKeyCreate, cancel: &CancellationToken) -> Result<ApiKey, Error> {
         let object = format!("Workload Security API key '{}'", spec.key_name);
         let req = Request::new(Method::POST, self.transport.url(&["apikeys"])).json(spec)?;
+        // The create and what settles it run to the end even when the caller cancels.
+        let settle = CancellationToken::new();
         let mut round = 0;
         loop {
+            if cancel.is_cancelled() {
+                return Err(Error::Cancelled { in_flight: false });
+            }
             let sent = Instant::now();
-            let err = match self.transport.send(&req, Retry::UnlessAmbiguous, cancel).await {
+            let err = match self.transport.send(&req, Retry::UnlessAmbiguous, &settle).await {
                 Ok(reply) => {
                     let key: ApiKey = reply.json("created API key")?;
                     return match (key.id, &key.secret_key) {
                         (Some(_), Some(_)) => Ok(key),
-                        (Some(id), None) => self
-                            .adopt(id, &object, cancel)
-                            .await?
-                            .ok_or_else(|| Error::CreateFailed {
-                                object,
-                                source: Box::new(Error::Protocol("the create answer held no secretKey".into())),
-                            }),
+                        (Some(id), None) => {
+                            self.adopt(id, &object, &settle)
+                                .await?
+                                .ok_or_else(|| Error::CreateFailed {
+                                    object,
+                                    source: Box::new(Error::Protocol("the create answer held no secretKey".into())),
+                                })
+                        }
                         (None, _) => Err(Error::Protocol(format!("the create answer for {object} held no ID"))),
                     };
                 }
                 Err(e) if e.is_ambiguous() => e,
                 Err(e) => return Err(e),
-            };
-            // Settle what the lost call did even when the caller has given up on waiting.
-            let settle = if cancel.is_cancelled() {
-                CancellationToken::new()
-            } else {
-                cancel.clone()
             };
             let found = match self.created_since(&spec.key_name, sent, &settle).await {
                 Ok(found) => found,
