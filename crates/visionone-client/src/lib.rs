@@ -1,5 +1,6 @@
 //! HTTP client for the Trend Vision One v3.0 IAM API (`shared/visionone-api.md`), built on a
-//! generic [`Transport`] that a second API (another base path, auth header and error body) reuses.
+//! generic [`Transport`] that a second API (another base path, auth header and error body) reuses:
+//! the Workload Security / Deep Security API under `/api` ([`WorkloadClient`], `workload/`).
 //!
 //! It knows HTTP and Vision One, nothing of Terraform. Every call takes a `CancellationToken` and is
 //! bounded by `request_timeout`; transient failures are retried with jittered backoff, and creates
