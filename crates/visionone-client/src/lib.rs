@@ -1,5 +1,6 @@
 //! HTTP client for the Trend Vision One v3.0 IAM API (`docs/contract/visionone-api.md`), built on a
-//! generic [`Transport`] that a second API (another base path, auth header and error body) reuses.
+//! generic [`Transport`] that a second API (another base path, auth header and error body) reuses:
+//! the Workload Security / Deep Security API under `/api` ([`WorkloadClient`], `workload/`).
 //!
 //! It knows HTTP and Vision One, nothing of Terraform. Every call takes a `CancellationToken` and is
 //! bounded by `request_timeout`; transient failures are retried with jittered backoff, and creates
@@ -43,6 +44,7 @@ mod secret;
 mod shared;
 mod snapshot;
 mod transport;
+pub mod workload;
 
 #[cfg(test)]
 mod behaviour_tests;
@@ -61,6 +63,7 @@ pub use shared::{CoalesceSettings, CoalesceStats, ObjectKind, COALESCE_ENV};
 pub use tokio_util::sync::CancellationToken;
 pub use transport::{Api, AuthScheme, Reply, Request, Retry, Transport};
 pub use visionone_api as api;
+pub use workload::{Login, WorkloadClient};
 
 use visionone_api::Health;
 

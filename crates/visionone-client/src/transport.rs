@@ -57,6 +57,8 @@ impl AuthScheme {
         header: "authorization",
         prefix: "ApiKey ",
     };
+    /// No credential at all (a sign-in call, which is how a credential is obtained).
+    pub const NONE: AuthScheme = AuthScheme { header: "", prefix: "" };
 }
 
 /// The shared machinery of one API client. Every clone of a client shares one `Transport`: one
@@ -65,7 +67,7 @@ pub struct Transport {
     http: reqwest::Client,
     /// `<scheme>://<host>[:port][/prefix]<base_path>`.
     pub(crate) base: Url,
-    auth: (HeaderName, HeaderValue),
+    auth: Option<(HeaderName, HeaderValue)>,
     headers: Vec<(HeaderName, HeaderValue)>,
     errors: ErrorFormat,
     pub(crate) timeout: Duration,
@@ -91,16 +93,20 @@ impl Transport {
     /// [`crate::Network`]). No network call.
     pub fn new(api: &Api, config: &ClientConfig) -> Result<Transport, Error> {
         let base = normalise_base(&config.base_url, api.base_path)?;
-        if config.api_key.is_empty() {
+        if config.api_key.is_empty() && api.auth != AuthScheme::NONE {
             return Err(Error::Config("the API key is empty".into()));
         }
         if config.request_timeout.is_zero() {
             return Err(Error::Config("request_timeout must be greater than zero".into()));
         }
-        let name = HeaderName::from_static(api.auth.header);
-        let mut value = HeaderValue::from_str(&format!("{}{}", api.auth.prefix, config.api_key.expose()))
-            .map_err(|_| Error::Config("the API key contains characters that cannot be sent in a header".into()))?;
-        value.set_sensitive(true);
+        let auth = if api.auth == AuthScheme::NONE {
+            None
+        } else {
+            let name = HeaderName::from_static(api.auth.header);
+            let value = sensitive_value(&format!("{}{}", api.auth.prefix, config.api_key.expose()))
+                .map_err(|_| Error::Config("the API key contains characters that cannot be sent in a header".into()))?;
+            Some((name, value))
+        };
         let headers = api
             .headers
             .iter()
@@ -110,7 +116,7 @@ impl Transport {
         Ok(Transport {
             http,
             base,
-            auth: (name, value),
+            auth,
             headers,
             errors: api.errors,
             timeout: config.request_timeout,
@@ -121,6 +127,14 @@ impl Transport {
             clock: ServerClock::default(),
             requests: AtomicU64::new(0),
         })
+    }
+
+    /// Send `name: value` with every request too, marked sensitive (a session's `rID`).
+    pub fn with_secret_header(mut self, name: &'static str, value: &str) -> Result<Transport, Error> {
+        let value = sensitive_value(value)
+            .map_err(|_| Error::Config(format!("the {name} value cannot be sent in a header")))?;
+        self.headers.push((HeaderName::from_static(name), value));
+        Ok(self)
     }
 
     /// The API root (`.../v3.0`).
@@ -147,6 +161,13 @@ impl Transport {
     pub fn current_rate_limit(&self) -> Option<u32> {
         self.limiter.current_limit()
     }
+}
+
+/// A header value kept out of debug output (and of HTTP/2 header compression tables).
+fn sensitive_value(text: &str) -> Result<HeaderValue, reqwest::header::InvalidHeaderValue> {
+    let mut value = HeaderValue::from_str(text)?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 /// Accept `https://host`, `https://host/`, `https://host<base_path>`, `http://127.0.0.1:PORT/prefix`.
@@ -322,8 +343,10 @@ impl Transport {
             .http
             .request(req.method.clone(), req.url.clone())
             .timeout(remaining)
-            .header(self.auth.0.clone(), self.auth.1.clone())
             .header(ACCEPT, "application/json");
+        if let Some((name, value)) = &self.auth {
+            rb = rb.header(name.clone(), value.clone());
+        }
         for (name, value) in &self.headers {
             rb = rb.header(name.clone(), value.clone());
         }

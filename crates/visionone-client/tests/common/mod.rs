@@ -18,13 +18,18 @@ pub struct Emu {
 
 impl Emu {
     pub async fn start() -> Emu {
-        let handle = visionone_emulator::start(visionone_emulator::Config {
+        Emu::start_with(|_| {}).await
+    }
+
+    /// Start with some settings changed (e.g. `workload_login`).
+    pub async fn start_with(tweak: impl FnOnce(&mut visionone_emulator::Config)) -> Emu {
+        let mut cfg = visionone_emulator::Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             admin_token: ADMIN.into(),
             ..Default::default()
-        })
-        .await
-        .expect("emulator starts");
+        };
+        tweak(&mut cfg);
+        let handle = visionone_emulator::start(cfg).await.expect("emulator starts");
         let url = handle.base_url();
         Emu {
             handle: Some(handle),
