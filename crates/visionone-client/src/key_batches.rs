@@ -208,9 +208,9 @@ mod tests {
         );
         assert!(mine
             .to_string()
-            .ends_with("looking it up failed too: unexpected answer from Vision One: x"));
+            .ends_with("looking it up failed too: unexpected answer from the API: x"));
         assert!(mine.may_have_created());
         let other = error_for(&Error::Protocol("y".into()), "API key 'c'".into());
-        assert_eq!(other.to_string(), "unexpected answer from Vision One: y");
+        assert_eq!(other.to_string(), "unexpected answer from the API: y");
     }
 }
