@@ -164,6 +164,9 @@ fn start(opts: &ServeOptions) -> Result<Started, ServeError> {
     let listener = StdListener::bind().map_err(ServeError::Setup)?;
     let cleanup = listener.cleanup_guard();
     let addr = listener.addr();
+    // Until `run` installs the SIGTERM handler, a SIGTERM waits instead of killing the plugin
+    // with its socket left behind.
+    hold_sigterm(true);
     print_stdout(&handshake::handshake_line(
         &addr,
         tls.as_ref().map(|(identity, _)| identity.cert_der.as_ref()),
@@ -191,7 +194,9 @@ pub async fn serve(provider: Arc<dyn Provider>, opts: ServeOptions) -> Result<()
 /// The part after the handshake line: signals, TLS, the accept loop and the gRPC services.
 async fn run(provider: Arc<dyn Provider>, opts: ServeOptions, started: Started) -> Result<(), ServeError> {
     let shutdown = CancellationToken::new();
-    watch_signals(opts.debug, shutdown.clone()).map_err(|e| ServeError::Setup(format!("signals: {e}")))?;
+    let watching = watch_signals(opts.debug, shutdown.clone());
+    hold_sigterm(false);
+    watching.map_err(|e| ServeError::Setup(format!("signals: {e}")))?;
 
     let Started {
         listener,
@@ -254,6 +259,22 @@ fn ignore_sigint() {
     // SAFETY: SIG_IGN installs no handler code; nothing else has touched SIGINT yet.
     unsafe {
         libc::signal(libc::SIGINT, libc::SIG_IGN);
+    }
+}
+
+/// Blocks (`hold`) or unblocks SIGTERM in this thread. `start` blocks it before the handshake line
+/// (the runtime's threads, made after, inherit that) and `run` unblocks it once the handler is in,
+/// so a SIGTERM that came in between is delivered then and still ends the plugin cleanly.
+#[allow(unsafe_code)]
+fn hold_sigterm(hold: bool) {
+    let how = if hold { libc::SIG_BLOCK } else { libc::SIG_UNBLOCK };
+    // SAFETY: the set is initialised by sigemptyset before use; pthread_sigmask only changes this
+    // thread's mask and is given no old-set pointer.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::pthread_sigmask(how, &set, std::ptr::null_mut());
     }
 }
 
