@@ -20,6 +20,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "sdk-admin-token"
+# A user the Workload Security API (`/api`) accepts at `POST /api/sessions`.
+LOGIN = ("sdk-admin", "sdk-password")
 
 
 def _emulator_binary() -> Path:
@@ -36,6 +38,11 @@ class Emulator:
 
     url: str
     token: str
+
+    @property
+    def api_url(self) -> str:
+        """The Workload Security SDK's `host`: base URL + `/api` (`token` is a Full Access secret there)."""
+        return f"{self.url}/api"
 
     def control(self, method: str, path: str, body: Optional[Any] = None) -> Any:
         """Call the control surface (`/_emulator/...`); returns the decoded JSON body, or None."""
@@ -54,6 +61,10 @@ class Emulator:
         """The emulator's call log: method, path, status (and batch size) of every API call."""
         return self.control("GET", "/calls")["items"]
 
+    def keys(self) -> list:
+        """Every Workload Security key on the server, without secrets."""
+        return self.control("GET", "/workload/keys")["items"]
+
 
 @pytest.fixture(scope="session")
 def _emulator_process() -> Iterator[Emulator]:
@@ -61,7 +72,7 @@ def _emulator_process() -> Iterator[Emulator]:
     if not binary.is_file():
         pytest.exit(f"{binary} is missing: run `make build` first", returncode=2)
     proc = subprocess.Popen(
-        [str(binary), "--listen", "127.0.0.1:0", "--token", TOKEN],
+        [str(binary), "--listen", "127.0.0.1:0", "--token", TOKEN, "--workload-login", ":".join(LOGIN)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
