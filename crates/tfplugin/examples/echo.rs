@@ -50,7 +50,29 @@ impl Provider for Echo {
         Diagnostics::new()
     }
 
-    async fn read_resource(&self, _ctx: Ctx, req: ReadRequest) -> ReadResponse {
+    fn resource(&self, type_name: &str) -> Option<Arc<dyn ResourceType>> {
+        let schema = self.schemas.resources.get(type_name)?.clone();
+        Some(Arc::new(EchoType { schema }))
+    }
+
+    fn data_source(&self, type_name: &str) -> Option<Arc<dyn DataSourceType>> {
+        let schema = self.schemas.data_sources.get(type_name)?.clone();
+        Some(Arc::new(EchoType { schema }))
+    }
+}
+
+/// `visionone_echo`, as a resource and as a data source.
+struct EchoType {
+    schema: Schema,
+}
+
+#[async_trait::async_trait]
+impl ResourceType for EchoType {
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    async fn read(&self, _ctx: Ctx, req: ReadRequest) -> ReadResponse {
         ReadResponse {
             new_state: req.current_state,
             private: req.private,
@@ -58,7 +80,7 @@ impl Provider for Echo {
         }
     }
 
-    async fn plan_resource_change(&self, _ctx: Ctx, req: PlanRequest) -> PlanResponse {
+    async fn plan(&self, _ctx: Ctx, req: PlanRequest) -> PlanResponse {
         if req.config.get("input").as_str() == Some("panic") {
             panic!("echo was asked to panic");
         }
@@ -77,7 +99,7 @@ impl Provider for Echo {
         }
     }
 
-    async fn apply_resource_change(&self, ctx: Ctx, req: ApplyRequest) -> ApplyResponse {
+    async fn apply(&self, ctx: Ctx, req: ApplyRequest) -> ApplyResponse {
         let mut diagnostics = Diagnostics::new();
         if req.config.get("input").as_str() == Some("wait") {
             tokio::select! {
@@ -97,23 +119,30 @@ impl Provider for Echo {
         }
     }
 
-    async fn import_resource_state(&self, _ctx: Ctx, type_name: &str, id: &str) -> ImportResponse {
+    async fn import(&self, _ctx: Ctx, id: String) -> ImportResponse {
         let state = Value::object([
-            ("id", Value::string(id)),
-            ("input", Value::string(id)),
-            ("output", Value::string(id)),
+            ("id", Value::string(&id)),
+            ("input", Value::string(&id)),
+            ("output", Value::string(&id)),
         ]);
         ImportResponse {
             imported: vec![ImportedResource {
-                type_name: type_name.to_string(),
+                type_name: "visionone_echo".to_string(),
                 state,
                 private: vec![],
             }],
             diagnostics: Diagnostics::new(),
         }
     }
+}
 
-    async fn read_data_source(&self, _ctx: Ctx, _type_name: &str, config: Value) -> DataSourceResponse {
+#[async_trait::async_trait]
+impl DataSourceType for EchoType {
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    async fn read(&self, _ctx: Ctx, config: Value) -> DataSourceResponse {
         DataSourceResponse {
             state: echoed(&config, Value::string("echo-data")),
             diagnostics: Diagnostics::new(),

@@ -8,6 +8,7 @@ use crate::diag::Diagnostics;
 use crate::schema::Schema;
 use crate::value::Value;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 /// Per-call context. `cancel` fires when Terraform calls StopProvider (Ctrl-C): long
@@ -120,11 +121,14 @@ pub struct DataSourceResponse {
     pub diagnostics: Diagnostics,
 }
 
-/// What a provider implements. Resource and data-source calls name their type; the
-/// provider dispatches. All calls may run concurrently (Terraform's parallelism).
+/// What a provider implements, by kind. The transport resolves a request's type name once,
+/// through [`Provider::resource`] or [`Provider::data_source`], and takes both the schema that
+/// types the request's values and the calls from what it gets. All calls may run concurrently
+/// (Terraform's parallelism). New kinds (ephemeral resources, list resources) get a method of
+/// their own here, with a default of "none", so a provider that has none of them says nothing.
 #[async_trait::async_trait]
 pub trait Provider: Send + Sync + 'static {
-    /// Cheap: called for GetProviderSchema and to type every request's values.
+    /// Cheap: called for GetMetadata and GetProviderSchema.
     fn schemas(&self) -> &ProviderSchemas;
 
     async fn validate_provider_config(&self, _ctx: Ctx, _config: Value) -> Diagnostics {
@@ -133,27 +137,37 @@ pub trait Provider: Send + Sync + 'static {
     /// Called once per process (and again on reattach); must make no network call.
     async fn configure(&self, ctx: Ctx, terraform_version: String, config: Value) -> Diagnostics;
 
-    async fn validate_resource_config(&self, _ctx: Ctx, _type_name: &str, _config: Value) -> Diagnostics {
+    /// The resource type named `type_name`, or `None` when the provider has none.
+    fn resource(&self, type_name: &str) -> Option<Arc<dyn ResourceType>>;
+    /// The data source type named `type_name`, or `None` when the provider has none.
+    fn data_source(&self, type_name: &str) -> Option<Arc<dyn DataSourceType>>;
+}
+
+/// One managed resource type as the transport calls it: its schema and the resource RPCs.
+#[async_trait::async_trait]
+pub trait ResourceType: Send + Sync + 'static {
+    fn schema(&self) -> &Schema;
+    async fn validate(&self, _ctx: Ctx, _config: Value) -> Diagnostics {
         Diagnostics::new()
     }
-    async fn validate_data_source_config(&self, _ctx: Ctx, _type_name: &str, _config: Value) -> Diagnostics {
-        Diagnostics::new()
-    }
-    /// Upgrade state stored under an older schema version. The default is done by the
-    /// transport (decode the JSON with the current schema, dropping unknown attributes);
-    /// override only when a schema version bump needs real migration.
-    async fn upgrade_resource_state(
-        &self,
-        _ctx: Ctx,
-        _type_name: &str,
-        _version: i64,
-        _json: &[u8],
-    ) -> Option<Result<Value, Diagnostics>> {
+    /// Upgrade state stored under an older schema version. `None` leaves it to the transport
+    /// (decode the JSON with the current schema, dropping unknown attributes); override only
+    /// when a schema version bump needs real migration.
+    async fn upgrade(&self, _ctx: Ctx, _version: i64, _json: &[u8]) -> Option<Result<Value, Diagnostics>> {
         None
     }
-    async fn read_resource(&self, ctx: Ctx, req: ReadRequest) -> ReadResponse;
-    async fn plan_resource_change(&self, ctx: Ctx, req: PlanRequest) -> PlanResponse;
-    async fn apply_resource_change(&self, ctx: Ctx, req: ApplyRequest) -> ApplyResponse;
-    async fn import_resource_state(&self, ctx: Ctx, type_name: &str, id: &str) -> ImportResponse;
-    async fn read_data_source(&self, ctx: Ctx, type_name: &str, config: Value) -> DataSourceResponse;
+    async fn read(&self, ctx: Ctx, req: ReadRequest) -> ReadResponse;
+    async fn plan(&self, ctx: Ctx, req: PlanRequest) -> PlanResponse;
+    async fn apply(&self, ctx: Ctx, req: ApplyRequest) -> ApplyResponse;
+    async fn import(&self, ctx: Ctx, id: String) -> ImportResponse;
+}
+
+/// One data source type as the transport calls it.
+#[async_trait::async_trait]
+pub trait DataSourceType: Send + Sync + 'static {
+    fn schema(&self) -> &Schema;
+    async fn validate(&self, _ctx: Ctx, _config: Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+    async fn read(&self, ctx: Ctx, config: Value) -> DataSourceResponse;
 }
