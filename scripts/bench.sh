@@ -13,7 +13,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 table() {
-  grep -o '^BENCH|.*$' "$1" | awk -F'|' '
+  grep -o 'BENCH|.*$' "$1" | awk -F'|' '
     { metric = $2; mode = $3; key = metric "|" mode
       secs[key] = $4; calls[key] = $5; errs[key] = $6; floor[key] = $7
       if (!(metric in seen)) { seen[metric] = 1; order[++n] = metric } }
@@ -57,10 +57,10 @@ table() {
     }'
   echo
   echo "batch sizes (items x calls):"
-  grep -o '^BATCHES|.*$' "$1" | awk -F'|' '{ printf "  %-30s %-4s %s\n", $2, $3, $4 }'
+  grep -o 'BATCHES|.*$' "$1" | awk -F'|' '{ printf "  %-30s %-4s %s\n", $2, $3, $4 }'
   echo
   echo "where the time goes (Terraform -json hooks):"
-  grep -o '^TIMELINE|.*$' "$1" | awk -F'|' '{ line = $0; sub(/^TIMELINE[|][^|]*[|][^|]*[|]/, "", line); printf "  %-22s %-4s %s\n", $2, $3, line }'
+  grep -o 'TIMELINE|.*$' "$1" | awk -F'|' '{ line = $0; sub(/^TIMELINE[|][^|]*[|][^|]*[|]/, "", line); printf "  %-22s %-4s %s\n", $2, $3, line }'
 }
 
 # BENCH_TABLE=FILE: only print the table of one saved run.
