@@ -59,6 +59,9 @@ table() {
   echo "batch sizes (items x calls):"
   grep -o 'BATCHES|.*$' "$1" | awk -F'|' '{ printf "  %-30s %-4s %s\n", $2, $3, $4 }'
   echo
+  echo "CPU per command (the machine has 2 cores):"
+  grep -o 'CPU|.*$' "$1" | awk -F'|' '{ line = $0; sub(/^CPU[|][^|]*[|][^|]*[|]/, "", line); printf "  %-30s %-4s %s\n", $2, $3, line }'
+  echo
   echo "where the time goes (Terraform -json hooks):"
   grep -o 'TIMELINE|.*$' "$1" | awk -F'|' '{ line = $0; sub(/^TIMELINE[|][^|]*[|][^|]*[|]/, "", line); printf "  %-22s %-4s %s\n", $2, $3, line }'
 }

@@ -92,6 +92,38 @@ struct Run {
     /// Items per batch call: how many calls carried that many.
     sizes: BTreeMap<u64, usize>,
     timeline: Option<timeline::Summary>,
+    cpu: Cpu,
+}
+
+/// Where the CPU went during one Terraform command, in seconds: the machine has two cores, so a
+/// floor that keeps them busy is Terraform's own work, not waiting.
+struct Cpu {
+    /// Terraform and every provider process it started and waited for.
+    children: f64,
+    /// The provider processes alone (each appends its CPU time to `rss.txt` at exit).
+    provider: f64,
+    /// This process: the emulator serving the API (and the benchmark's own bookkeeping).
+    emulator: f64,
+}
+
+/// `(own, waited-for children)` CPU seconds of this process, from `/proc/self/stat` (USER_HZ = 100).
+fn cpu_now() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0) / 100.0;
+    // `rest` starts at field 3; utime, stime, cutime, cstime are fields 14 to 17.
+    (ticks(11) + ticks(12), ticks(13) + ticks(14))
+}
+
+/// CPU seconds the provider processes reported in `rss.txt` from line `from` on.
+fn provider_cpu(file: &std::path::Path, from: usize) -> f64 {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    text.lines()
+        .skip(from)
+        .filter_map(|l| l.split_whitespace().nth(2)?.parse::<f64>().ok())
+        .sum::<f64>()
+        / 1000.0
 }
 
 fn timed(emu: &Emulator, tf: &Tf, args: &[&str]) -> Run {
@@ -102,9 +134,18 @@ fn timed(emu: &Emulator, tf: &Tf, args: &[&str]) -> Run {
     if json {
         args.push("-json");
     }
+    let rss = tf.path().join("rss.txt");
+    let lines_before = std::fs::read_to_string(&rss).map(|t| t.lines().count()).unwrap_or(0);
+    let (own0, children0) = cpu_now();
     let t = Instant::now();
     let o = tf.run(&args);
     let secs = t.elapsed().as_secs_f64();
+    let (own1, children1) = cpu_now();
+    let cpu = Cpu {
+        children: children1 - children0,
+        provider: provider_cpu(&rss, lines_before),
+        emulator: own1 - own0,
+    };
     let calls = emu.calls();
     if std::env::var_os("BENCH_BREAKDOWN").is_some() {
         let mut m = BTreeMap::<String, usize>::new();
@@ -137,6 +178,7 @@ fn timed(emu: &Emulator, tf: &Tf, args: &[&str]) -> Run {
         errors,
         sizes,
         timeline: json.then(|| timeline::Summary::of(&o.stdout, secs)).flatten(),
+        cpu,
     }
 }
 
@@ -151,6 +193,14 @@ fn report(metric: &str, mode: &str, floor: &str, r: &Run) {
     if let Some(t) = &r.timeline {
         println!("TIMELINE|{metric}|{mode}|{t}");
     }
+    let c = &r.cpu;
+    println!(
+        "CPU|{metric}|{mode}|Terraform {:.1} s | provider {:.1} s | emulator {:.1} s | {:.2} of 2 cores busy",
+        (c.children - c.provider).max(0.0),
+        c.provider,
+        c.emulator,
+        (c.children + c.emulator) / r.secs.max(1e-9)
+    );
 }
 
 fn mode_env(tf: &mut Tf, coalesce: bool, rss_file: &std::path::Path) {

@@ -41,18 +41,23 @@ pub struct Emulator {
 
 impl Emulator {
     pub fn start() -> Self {
+        Self::start_with(|_| {})
+    }
+
+    /// An emulator whose configuration `adjust` changes first (a state file to start from, say).
+    pub fn start_with(adjust: impl FnOnce(&mut visionone_emulator::Config)) -> Self {
+        let mut config = visionone_emulator::Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            admin_token: ADMIN_TOKEN.to_string(),
+            ..Default::default()
+        };
+        adjust(&mut config);
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("tokio runtime");
-        let handle = rt
-            .block_on(visionone_emulator::start(visionone_emulator::Config {
-                listen: "127.0.0.1:0".parse().unwrap(),
-                admin_token: ADMIN_TOKEN.to_string(),
-                ..Default::default()
-            }))
-            .expect("start emulator");
+        let handle = rt.block_on(visionone_emulator::start(config)).expect("start emulator");
         let url = handle.base_url();
         Emulator {
             url,

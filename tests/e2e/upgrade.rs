@@ -6,21 +6,17 @@
 //! just after the fixtures were made, so key expiry and rotation windows do not drift with the
 //! calendar.
 
-use crate::harness::{Out, Tf, ADMIN_TOKEN};
+use crate::harness::{Emulator, Tf};
 use serde_json::{json, Value as Json};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v0.1.0")
 }
 
-/// Today's emulator serving a copy of the 0.1.0 tenant, on its own runtime.
+/// Today's emulator serving a copy of the 0.1.0 tenant.
 struct Tenant {
-    url: String,
-    rt: tokio::runtime::Runtime,
-    handle: Option<visionone_emulator::Handle>,
-    http: reqwest::Client,
+    emu: Emulator,
     _dir: tempfile::TempDir,
 }
 
@@ -29,62 +25,20 @@ impl Tenant {
         let dir = tempfile::tempdir().expect("tempdir");
         let state = dir.path().join("emulator-state.json");
         std::fs::copy(fixtures().join("emulator-state.json"), &state).expect("copy emulator state");
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
-        let handle = rt
-            .block_on(visionone_emulator::start(visionone_emulator::Config {
-                listen: "127.0.0.1:0".parse().unwrap(),
-                admin_token: ADMIN_TOKEN.to_string(),
-                state_file: Some(state),
-                ..Default::default()
-            }))
-            .expect("start emulator from the 0.1.0 state");
-        let t = Tenant {
-            url: handle.base_url(),
-            rt,
-            handle: Some(handle),
-            http: reqwest::Client::new(),
-            _dir: dir,
-        };
+        let emu = Emulator::start_with(|c| c.state_file = Some(state));
         // One hour after the fixtures were made: every key young, none due for rotation.
         let made_at = std::fs::read_to_string(fixtures().join("made-at.txt")).expect("made-at.txt");
         for body in [json!({ "set": made_at.trim() }), json!({ "advanceSeconds": 3600 })] {
-            let (status, answer) = t.send("POST", "/_emulator/clock", None, Some(body));
-            assert_eq!(status, 200, "pin the clock: {answer}");
+            emu.control("POST", "clock", body);
         }
-        t
-    }
-
-    fn send(&self, method: &str, path: &str, token: Option<&str>, body: Option<Json>) -> (u16, Json) {
-        let req = self.http.request(
-            reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
-            format!("{}{path}", self.url),
-        );
-        let req = match token {
-            Some(t) => req.bearer_auth(t),
-            None => req,
-        };
-        let req = match body {
-            Some(b) => req.json(&b),
-            None => req,
-        };
-        self.rt.block_on(async move {
-            let resp = req.send().await.expect("emulator request");
-            let status = resp.status().as_u16();
-            (status, resp.json().await.unwrap_or(Json::Null))
-        })
+        Tenant { emu, _dir: dir }
     }
 
     /// Every key on the server as `(id, name, expiry)`, sorted.
     fn keys(&self) -> Vec<String> {
-        let (status, body) = self.send("GET", "/_emulator/keys", None, None);
-        assert_eq!(status, 200, "list keys: {body}");
-        let mut keys: Vec<String> = body["items"]
-            .as_array()
-            .expect("items")
+        let mut keys: Vec<String> = self
+            .emu
+            .keys()
             .iter()
             .map(|k| format!("{} {} {}", k["id"], k["name"], k["expiredDateTime"]))
             .collect();
@@ -94,62 +48,19 @@ impl Tenant {
 
     /// Whether `secret` authenticates, and may list keys (the role's `iam.apiKeys.view`).
     fn authenticates(&self, secret: &str) -> bool {
-        let ok = |path: &str| self.send("GET", &format!("/v3.0{path}"), Some(secret), None).0 == 200;
+        let ok = |path: &str| self.emu.api_as(secret, "GET", path) == 200;
         ok("/healthcheck/connectivity") && ok("/iam/apiKeys")
     }
 }
 
-impl Drop for Tenant {
-    fn drop(&mut self) {
-        if let Some(h) = self.handle.take() {
-            self.rt.block_on(h.shutdown());
-        }
-    }
-}
-
 /// A working directory holding the 0.1.0 configuration and the state 0.1.0 wrote, wired to
-/// today's provider binary (dev_overrides) and `tenant`.
+/// today's provider binary and `tenant`.
 fn workdir(tenant: &Tenant) -> Tf {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let tf = Tf::new(&tenant.emu);
     for f in ["main.tf", "terraform.tfstate"] {
-        std::fs::copy(fixtures().join(f), dir.path().join(f)).expect("copy fixture");
+        std::fs::copy(fixtures().join(f), tf.path().join(f)).expect("copy fixture");
     }
-    let plugin_dir = crate::harness::provider_bin().parent().unwrap().display().to_string();
-    let rc = dir.path().join("terraformrc");
-    std::fs::write(
-        &rc,
-        format!(
-            "provider_installation {{\n  dev_overrides {{\n    \"visionone-iam/visionone\" = {plugin_dir:?}\n  }}\n  direct {{}}\n}}\n"
-        ),
-    )
-    .unwrap();
-    let env = [
-        ("TF_CLI_CONFIG_FILE", rc.display().to_string()),
-        ("CHECKPOINT_DISABLE", "1".into()),
-        ("TF_IN_AUTOMATION", "1".into()),
-        ("VISIONONE_API_KEY", ADMIN_TOKEN.into()),
-        ("VISIONONE_REGIONAL_FQDN", tenant.url.clone()),
-    ];
-    Tf {
-        dir,
-        env: env.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
-    }
-}
-
-fn run(terraform: &Path, tf: &Tf, args: &[&str]) -> Out {
-    let mut c = Command::new(terraform);
-    c.args(args)
-        .current_dir(tf.path())
-        .env_remove("TF_LOG")
-        .env_remove("TF_CLI_ARGS")
-        .envs(tf.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    Out::from(c.output().expect("run terraform"))
-}
-
-fn ok(terraform: &Path, tf: &Tf, args: &[&str]) -> Out {
-    let o = run(terraform, tf, args);
-    assert_eq!(o.code, 0, "terraform {args:?}:\n{}", o.all());
-    o
+    tf
 }
 
 /// The managed resources in a state file (format 4) by address, with their attributes.
@@ -174,7 +85,6 @@ fn secret(resources: &[(String, Json)], address: &str) -> String {
 /// Runs on the bed's Terraform: `make test` runs the e2e binary on 1.0.3 and on 1.15.5.
 #[test]
 fn state_from_0_1_0_plans_no_changes() {
-    let terraform = crate::harness::terraform_bin();
     let version = crate::harness::terraform_version();
     let tenant = Tenant::from_fixture();
     let keys_before = tenant.keys();
@@ -187,25 +97,21 @@ fn state_from_0_1_0_plans_no_changes() {
         "the fixture's secret authenticates"
     );
 
-    let plan = run(
-        &terraform,
-        &tf,
-        &[
-            "plan",
-            "-detailed-exitcode",
-            "-input=false",
-            "-no-color",
-            "-out=upgrade.tfplan",
-        ],
-    );
+    let plan = tf.run(&[
+        "plan",
+        "-detailed-exitcode",
+        "-input=false",
+        "-no-color",
+        "-out=upgrade.tfplan",
+    ]);
     assert_eq!(
         plan.code,
         0,
         "Terraform {version}: 0.1.0's state must plan with no changes:\n{}",
         plan.all()
     );
-    let shown: Json = serde_json::from_str(&ok(&terraform, &tf, &["show", "-json", "upgrade.tfplan"]).stdout)
-        .expect("show -json of the plan");
+    let shown: Json =
+        serde_json::from_str(&tf.ok(&["show", "-json", "upgrade.tfplan"]).stdout).expect("show -json of the plan");
     let changes = shown["resource_changes"].as_array().cloned().unwrap_or_default();
     assert!(
         changes.iter().filter(|c| c["mode"] == "managed").count() >= 4,
@@ -221,11 +127,7 @@ fn state_from_0_1_0_plans_no_changes() {
     }
 
     // A refresh through today's provider rewrites the state: same objects, same secret.
-    ok(
-        &terraform,
-        &tf,
-        &["apply", "-refresh-only", "-auto-approve", "-input=false", "-no-color"],
-    );
+    tf.ok(&["apply", "-refresh-only", "-auto-approve", "-input=false", "-no-color"]);
     let refreshed = state_resources(&tf.path().join("terraform.tfstate"));
     let addresses = |r: &[(String, Json)]| r.iter().map(|(a, _)| a.clone()).collect::<Vec<_>>();
     assert_eq!(addresses(&refreshed), addresses(&fixture_state));
@@ -237,11 +139,7 @@ fn state_from_0_1_0_plans_no_changes() {
     for ((address, old), (_, new)) in fixture_state.iter().zip(&refreshed) {
         assert_eq!(old["id"], new["id"], "{address} keeps its id");
     }
-    let plan = run(
-        &terraform,
-        &tf,
-        &["plan", "-detailed-exitcode", "-input=false", "-no-color"],
-    );
+    let plan = tf.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
     assert_eq!(
         plan.code,
         0,

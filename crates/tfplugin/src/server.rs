@@ -105,8 +105,8 @@ pub fn serve_blocking(provider: Arc<dyn Provider>, opts: ServeOptions) -> std::p
     }
 }
 
-/// Env var naming a file to which the process appends `<pid> <peak RSS in kB>` on exit, so a
-/// benchmark can measure the provider processes Terraform starts (it cannot wait on them).
+/// Env var naming a file to which the process appends `<pid> <peak RSS in kB> <CPU ms>` on exit,
+/// so a benchmark can measure the provider processes Terraform starts (it cannot wait on them).
 pub const PEAK_RSS_FILE_ENV: &str = "TFPLUGIN_PEAK_RSS_FILE";
 
 fn report_peak_rss() {
@@ -121,12 +121,24 @@ fn report_peak_rss() {
     else {
         return;
     };
-    let line = format!("{} {kb}\n", std::process::id());
+    let line = format!("{} {kb} {}\n", std::process::id(), cpu_ms());
     let _ = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
         .and_then(|mut f| f.write_all(line.as_bytes()));
+}
+
+/// User + system CPU time of this process so far, from `/proc/self/stat` (in clock ticks of
+/// USER_HZ, which Linux fixes at 100 for that file).
+fn cpu_ms() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // `rest` starts at field 3 (the state); utime and stime are fields 14 and 15.
+    let ticks = |i: usize| f.get(i).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+    (ticks(11) + ticks(12)) * 10
 }
 
 fn check_env() -> Result<u32, StartError> {
