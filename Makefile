@@ -36,7 +36,7 @@ e2e: tools build
 ## docs: regenerate the schema sections of docs/ from the provider's schema (src/docs.rs);
 ## `cargo test --test docs` fails when a page and the schema disagree
 docs:
-	$(CARGO) run --quiet --bin terraform-provider-visionone -- docs docs
+	$(CARGO) run --quiet --bin visionone-docs -- docs
 
 ## release: dist/ with the binary, the registry's zip, SHA256SUMS and manifest (scripts/release.sh)
 release:

@@ -526,11 +526,11 @@ pub fn generate(dir: &Path, root: &Path, schemas: &ProviderSchemas) -> std::io::
 // The `docs` subcommand
 // ---------------------------------------------------------------------------------------------
 
-const USAGE: &str = "usage: terraform-provider-visionone docs [--check] [DIR]\n\n\
+const USAGE: &str = "usage: visionone-docs [--check] [DIR]\n\n\
     Writes the schema sections of the registry pages under DIR (default: docs) from the provider's schema.\n\
     --check  write nothing; list the pages that differ and exit 1 if any do";
 
-/// `terraform-provider-visionone docs [--check] [DIR]`; returns the exit code.
+/// `visionone-docs [--check] [DIR]` (src/bin/visionone-docs.rs); returns the exit code.
 pub fn cli(args: impl IntoIterator<Item = String>) -> i32 {
     let mut check_only = false;
     let mut dir: Option<PathBuf> = None;

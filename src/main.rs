@@ -10,11 +10,6 @@ fn main() -> std::process::ExitCode {
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "--debug" => debug = true,
-            // `docs [--check] [DIR]`: the registry pages' schema sections (see src/docs.rs).
-            "docs" => {
-                let rest = std::env::args().skip_while(|a| a != "docs").skip(1);
-                std::process::exit(terraform_provider_visionone::docs::cli(rest));
-            }
             "--version" | "-v" => {
                 println!("terraform-provider-visionone {}", env!("CARGO_PKG_VERSION"));
                 return std::process::ExitCode::SUCCESS;
