@@ -168,12 +168,11 @@ async fn stop_provider_cancels_an_apply_in_flight() {
             .await
     });
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let started = std::time::Instant::now();
     let mut stopper = c.clone();
     stopper.stop_provider(pb::stop_provider::Request {}).await.unwrap();
     let r = apply.await.unwrap().unwrap().into_inner();
-    assert!(started.elapsed() < std::time::Duration::from_secs(5));
-    assert_eq!(r.diagnostics[0].summary, "Cancelled");
+    // Uncancelled, the apply would sleep its 60 s and answer with no diagnostic at all.
+    assert_eq!(r.diagnostics.first().map(|d| d.summary.as_str()), Some("Cancelled"));
     // The object made so far is still returned, so Terraform keeps it in state.
     let state = tfplugin::value::msgpack::decode(&r.new_state.unwrap().msgpack, &echo_type()).unwrap();
     assert_eq!(state.get("id"), &Value::string("echo-1"));

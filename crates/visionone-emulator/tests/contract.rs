@@ -1,6 +1,6 @@
 //! The emulator contract suite: `docs/contract/visionone-api.md` section by section, over real HTTP.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::{Client, Method, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
@@ -478,7 +478,7 @@ async fn filters() {
 }
 
 #[tokio::test]
-async fn a_thousand_keys_list_quickly_under_parallel_load() {
+async fn a_thousand_keys_made_in_parallel_all_list() {
     let e = emu().await;
     let mut tasks = Vec::new();
     for t in 0..20 {
@@ -504,10 +504,9 @@ async fn a_thousand_keys_list_quickly_under_parallel_load() {
         made += t.await.unwrap();
     }
     assert_eq!(made, 1000);
-    let started = Instant::now();
+    // How fast is for the benchmark (tests/bench); here only that every key is there.
     let all = e.list_all("/iam/apiKeys?top=200", None).await;
     assert_eq!(all.len(), 1000);
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1168,7 +1167,8 @@ async fn rate_faults_fire_about_that_often() {
     assert!((40..=160).contains(&failed), "{failed}");
 }
 
-#[tokio::test]
+/// On paused time: the fault's delay is exact and the next call takes none, whatever the load.
+#[tokio::test(start_paused = true)]
 async fn latency_fault_delays_then_serves() {
     let e = emu().await;
     e.control(
@@ -1177,15 +1177,15 @@ async fn latency_fault_delays_then_serves() {
         Some(json!({"kind": "latency", "latencyMs": 300, "count": 1})),
     )
     .await;
-    let t = Instant::now();
+    let t = tokio::time::Instant::now();
     assert_eq!(
         e.call(e.api(Method::GET, "/healthcheck/connectivity")).await.0,
         StatusCode::OK
     );
     assert!(t.elapsed() >= Duration::from_millis(300));
-    let t = Instant::now();
+    let t = tokio::time::Instant::now();
     e.call(e.api(Method::GET, "/healthcheck/connectivity")).await;
-    assert!(t.elapsed() < Duration::from_millis(300));
+    assert_eq!(t.elapsed(), Duration::ZERO, "count 1: the second call is not delayed");
 }
 
 #[tokio::test]
