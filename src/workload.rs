@@ -88,3 +88,105 @@ pub fn missing_block(type_name: &str) -> Diagnostics {
     );
     d
 }
+
+/// A Workload Security answer as a diagnostic: a refused credential, an expired or locked key and
+/// a refused API version name the provider's `workload` block (every later call would fail the
+/// same way); anything else is reported as `summary` (at `path` when given).
+pub fn failure(summary: &str, e: &visionone_client::Error, path: Option<tfplugin::AttributePath>) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    let text = e.to_string();
+    let lower = text.to_lowercase();
+    let block_problem = match e.status() {
+        Some(401) => Some((
+            "Workload Security refused the provider's credentials",
+            format!(
+                "The API answered HTTP 401: the secret in the provider's `workload` block (api_key or {}) is wrong, \
+                 deleted, or not a Workload Security key (a Vision One key does not work there). ({text})",
+                crate::config::workload::ENV_API_KEY
+            ),
+        )),
+        Some(403) if lower.contains("expired") => Some((
+            "The provider's Workload Security key has expired",
+            format!(
+                "The key in the provider's `workload` block can no longer authenticate: create a new one (or sign \
+                 in with `username` and `password`) and put its secret in the block. ({text})"
+            ),
+        )),
+        Some(403) if lower.contains("locked") || lower.contains("inactive") => Some((
+            "The provider's Workload Security key is locked out",
+            format!("The key in the provider's `workload` block is disabled (active = false). ({text})"),
+        )),
+        Some(400) if lower.contains("api-version") => Some((
+            "The manager refused the API version",
+            format!(
+                "The Workload Security API needs the `api-version: v1` header; the request reached the manager \
+                 without it (a proxy that strips headers?) or the manager speaks another version. Check the \
+                 `workload` block's `url`. ({text})"
+            ),
+        )),
+        _ => None,
+    };
+    match (block_problem, path) {
+        (Some((s, detail)), _) => d.error(s, detail),
+        (None, Some(p)) => d.error_at(p, summary, text),
+        (None, None) => d.error(summary, text),
+    }
+    d
+}
+
+/// The role named `name` that keys may hold, or an error at `role` with the closest names.
+pub async fn key_role(
+    client: &WorkloadClient,
+    name: &str,
+    cancel: &CancellationToken,
+) -> Result<visionone_client::api::workload::Role, Diagnostics> {
+    let at = || tfplugin::AttributePath::root("role");
+    let role = match client.role_by_name(name, cancel).await {
+        Ok(r) => r,
+        Err(e) => return Err(failure("Could not look up the role", &e, Some(at()))),
+    };
+    let mut d = Diagnostics::new();
+    match role {
+        Some(r) if visionone_client::workload::keys_may_use(&r) => return Ok(r),
+        Some(_) => d.error_at(
+            at(),
+            "Role does not allow API keys",
+            format!("The Workload Security role {name:?} may not call the API (allowWebService is false): choose another role."),
+        ),
+        None => {
+            let hint = match client.list_roles(cancel).await {
+                Ok(roles) => {
+                    let usable: Vec<&str> = roles
+                        .iter()
+                        .filter(|r| visionone_client::workload::keys_may_use(r))
+                        .filter_map(|r| r.name.as_deref())
+                        .collect();
+                    match crate::roles::closest(name, usable.iter().copied(), 3) {
+                        near if !near.is_empty() => format!(" Did you mean {}?", quoted(&near)),
+                        _ if !usable.is_empty() => format!(" Roles keys may hold: {}.", quoted(&usable)),
+                        _ => String::new(),
+                    }
+                }
+                Err(_) => String::new(),
+            };
+            d.error_at(
+                at(),
+                "Unknown role",
+                format!(
+                    "No Workload Security role is named {:?} (names are exact and case-sensitive).{hint}",
+                    crate::roles::truncate(name)
+                ),
+            );
+        }
+    }
+    Err(d)
+}
+
+fn quoted(names: &[&str]) -> String {
+    names
+        .iter()
+        .take(10)
+        .map(|n| format!("{n:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
