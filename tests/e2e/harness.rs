@@ -287,6 +287,9 @@ impl Tf {
             ("TF_IN_AUTOMATION".to_string(), "1".to_string()),
             ("VISIONONE_API_KEY".to_string(), ADMIN_TOKEN.to_string()),
             ("VISIONONE_REGIONAL_FQDN".to_string(), emu.url.clone()),
+            // The emulator's `/api` with its admin token: the `workload` block's variables.
+            ("VISIONONE_WORKLOAD_URL".to_string(), format!("{}/api", emu.url)),
+            ("VISIONONE_WORKLOAD_API_KEY".to_string(), ADMIN_TOKEN.to_string()),
         ];
         Tf { dir, env }
     }

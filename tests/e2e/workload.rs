@@ -214,7 +214,8 @@ fn role_data_source_and_did_you_mean() {
 #[test]
 fn missing_block_wrong_secret_and_expired_key_are_diagnosed() {
     let emu = Emulator::start();
-    let tf = Tf::new(&emu);
+    let mut tf = Tf::new(&emu);
+    tf.env.retain(|(k, _)| !k.starts_with("VISIONONE_WORKLOAD_"));
     tf.config("data \"visionone_workload_role\" \"r\" {\n  name = \"Auditor\"\n}\n");
     let o = tf.plan();
     assert_eq!(o.code, 1, "{}", o.all());
