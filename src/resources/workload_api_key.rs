@@ -172,9 +172,6 @@ impl Resource<Call> for WorkloadApiKey {
     }
 
     fn validate(&self, config: &WorkloadKeyState, d: &mut Diagnostics) {
-        if config.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
-            d.error_at(AttributePath::root("name"), "Empty name", "`name` must not be empty.");
-        }
         if config.role.as_deref().is_some_and(|r| r.trim().is_empty()) {
             d.error_at(AttributePath::root("role"), "Empty role", "`role` must name a role.");
         }
