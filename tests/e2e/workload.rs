@@ -375,3 +375,40 @@ fn import_by_id_and_by_unique_name_refuses_an_ambiguous_name() {
     assert_eq!(tf.attrs(ADDR)["id"].as_str(), Some(solo.to_string().as_str()));
     tf.planned().assert_no_changes();
 }
+
+/// The create's answer is lost (the key exists, its secret was never seen): the provider finds
+/// the key by name and creation time and gives it a new secret, never a second key.
+#[test]
+fn a_lost_create_answer_leaves_one_key_with_a_working_secret() {
+    let emu = Emulator::start();
+    let tf = Tf::new(&emu);
+    // A key of the same name made a day before: the lookup must not take it for the new one.
+    let id = api_create(&emu, json!({"keyName": "ci", "roleID": 2}));
+    emu.advance_days(1);
+    emu.control(
+        "POST",
+        "faults",
+        json!({"method": "POST", "path": "/api/apikeys", "kind": "lost-answer", "count": 1}),
+    );
+    config(
+        &tf,
+        &admin_block(&emu),
+        "resource \"visionone_workload_api_key\" \"k\" {\n  name = \"ci\"\n  role = \"Auditor\"\n}\n",
+    );
+    tf.apply();
+    let keys = emu.workload_keys();
+    assert_eq!(
+        keys.len(),
+        2,
+        "the older key of that name and exactly one new one: {keys:?}"
+    );
+    let attrs = tf.attrs(ADDR);
+    assert_ne!(
+        attrs["id"].as_str(),
+        Some(id.to_string().as_str()),
+        "not the older key of that name"
+    );
+    assert_eq!(emu.workload_as(&secret(&tf), "GET", "/apikeys/current", None).0, 200);
+    let faulted = emu.calls().iter().filter(|c| c["fault"] == "lost-answer").count();
+    assert_eq!(faulted, 1, "the fault was hit");
+}

@@ -298,8 +298,9 @@ resource "visionone_workload_api_key" "k" {{
     });
     lost += no_secret.len() as u64;
     r.objects_lost = lost;
+    let kinds: BTreeSet<&str> = calls.iter().filter_map(|c| c["fault"].as_str()).collect();
     println!(
-        "chaos_workload: {applies} apply(s), {} calls, {} faulted, {errors} errors shown",
+        "chaos_workload: {applies} apply(s), {} calls, {} faulted ({kinds:?}), {errors} errors shown",
         calls.len(),
         r.faults_injected
     );
