@@ -284,9 +284,9 @@ resource "visionone_workload_api_key" "k" {{
     let no_secret: Vec<&String> = in_state
         .iter()
         .filter(|(_, v)| {
-            !v["secret"]
+            v["secret"]
                 .as_str()
-                .is_some_and(|s| emu.workload_as(s, "GET", "/apikeys/current", None).0 == 200)
+                .is_none_or(|s| emu.workload_as(s, "GET", "/apikeys/current", None).0 != 200)
         })
         .map(|(id, _)| id)
         .collect();
