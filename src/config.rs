@@ -3,7 +3,12 @@
 
 use std::net::IpAddr;
 use std::time::Duration;
+use tfplugin::framework::Model;
 use tfplugin::{Attribute, AttributePath, Block, Diagnostics, Schema, Value};
+
+pub mod workload;
+
+pub use workload::{WorkloadAuth, WorkloadSettings};
 
 pub const ENV_API_KEY: &str = "VISIONONE_API_KEY";
 pub const ENV_REGIONAL_FQDN: &str = "VISIONONE_REGIONAL_FQDN";
@@ -17,13 +22,16 @@ pub const DEFAULT_MAX_RETRIES: i64 = 5;
 #[derive(Clone, PartialEq)]
 pub struct Settings {
     pub base_url: String,
-    pub api_key: String,
+    /// None when only the `workload` block is configured.
+    pub api_key: Option<String>,
     pub request_timeout: Duration,
     pub max_retries: u32,
     pub max_requests_per_minute: Option<u32>,
     /// PEM text (read from the file when a path was given).
     pub ca_certificates: Option<String>,
     pub proxy_url: Option<String>,
+    /// The `workload` block (or its environment variables), when given.
+    pub workload: Option<WorkloadSettings>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -36,6 +44,7 @@ impl std::fmt::Debug for Settings {
             .field("max_requests_per_minute", &self.max_requests_per_minute)
             .field("ca_certificates", &self.ca_certificates.as_ref().map(|_| "<PEM>"))
             .field("proxy_url", &self.proxy_url.as_ref().map(|_| "<set>"))
+            .field("workload", &self.workload)
             .finish()
     }
 }
@@ -76,74 +85,110 @@ pub fn schema() -> Schema {
             .attr(Attribute::string("proxy_url").optional().description(
                 "An HTTP proxy for this provider only, e.g. `http://proxy.corp:3128`; it replaces `HTTPS_PROXY` / \
                  `HTTP_PROXY`, and `NO_PROXY` still applies. Unset: those environment variables decide.",
-            )),
+            ))
+            .block(workload::schema()),
     )
+}
+
+tfplugin::model! {
+    /// The `provider "visionone"` block as Terraform sends it.
+    pub struct ProviderConfig {
+        pub api_key: String,
+        pub region: String,
+        pub regional_fqdn: String,
+        pub request_timeout: String,
+        pub max_retries: i64,
+        pub max_requests_per_minute: i64,
+        pub ca_certificates: String,
+        pub proxy_url: String,
+        pub workload: Vec<workload::WorkloadConfig>,
+    }
+}
+
+impl ProviderConfig {
+    /// The typed block, or a diagnostic at the attribute whose value has the wrong type (a
+    /// fraction where a whole number belongs).
+    pub fn parse(config: &Value) -> Result<ProviderConfig, Diagnostics> {
+        ProviderConfig::from_value(config).map_err(|e| {
+            let mut d = Diagnostics::new();
+            match e.attribute.as_str() {
+                "max_retries" => whole_number(&mut d, "max_retries", "0 to 20"),
+                "max_requests_per_minute" => whole_number(&mut d, "max_requests_per_minute", "1 to 100000"),
+                _ => d.extend(e.diagnostics()),
+            }
+            d
+        })
+    }
+}
+
+fn whole_number(d: &mut Diagnostics, attr: &str, range: &str) {
+    d.error_at(
+        AttributePath::root(attr),
+        format!("Invalid {attr}"),
+        format!("`{attr}` must be a whole number from {range}."),
+    );
 }
 
 /// Static checks on the block (values may be unknown during validate).
 pub fn validate(config: &Value) -> Diagnostics {
+    match ProviderConfig::parse(config) {
+        Ok(c) => check(&c),
+        Err(d) => d,
+    }
+}
+
+/// The checks of [`validate`] on the typed block.
+pub fn check(c: &ProviderConfig) -> Diagnostics {
     let mut d = Diagnostics::new();
-    let region = config.get("region");
-    let fqdn = config.get("regional_fqdn");
-    if !region.is_null() && !fqdn.is_null() {
+    if !c.region.is_null() && !c.regional_fqdn.is_null() {
         d.error_at(
             AttributePath::root("regional_fqdn"),
             "Conflicting arguments",
             "Set either `region` or `regional_fqdn`, not both.",
         );
     }
-    if let Some(r) = region.as_str() {
+    if let Some(r) = c.region.as_deref() {
         check_region(r, &mut d);
     }
-    if let Some(u) = fqdn.as_str() {
+    if let Some(u) = c.regional_fqdn.as_deref() {
         if let Err(e) = check_url(u) {
             d.error_at(AttributePath::root("regional_fqdn"), "Invalid regional_fqdn", e);
         }
     }
-    if let Some(t) = config.get("request_timeout").as_str() {
+    if let Some(t) = c.request_timeout.as_deref() {
         if let Err(e) = parse_duration(t) {
             d.error_at(AttributePath::root("request_timeout"), "Invalid request_timeout", e);
         }
     }
-    match config.get("max_retries") {
-        v if v.is_null() || v.is_unknown() => {}
-        v => match v.as_i64() {
-            Some(n) if (0..=20).contains(&n) => {}
-            _ => d.error_at(
-                AttributePath::root("max_retries"),
-                "Invalid max_retries",
-                "`max_retries` must be a whole number from 0 to 20.",
-            ),
-        },
+    if c.max_retries.value().is_some_and(|n| !(0..=20).contains(&n)) {
+        whole_number(&mut d, "max_retries", "0 to 20");
     }
-    match config.get("max_requests_per_minute") {
-        v if v.is_null() || v.is_unknown() => {}
-        v => match v.as_i64() {
-            Some(n) if (1..=100_000).contains(&n) => {}
-            _ => d.error_at(
-                AttributePath::root("max_requests_per_minute"),
-                "Invalid max_requests_per_minute",
-                "`max_requests_per_minute` must be a whole number from 1 to 100000.",
-            ),
-        },
+    if c.max_requests_per_minute
+        .value()
+        .is_some_and(|n| !(1..=100_000).contains(&n))
+    {
+        whole_number(&mut d, "max_requests_per_minute", "1 to 100000");
     }
-    if let Some(c) = config.get("ca_certificates").as_str() {
-        if let Err(e) = load_ca_certificates(c) {
+    if let Some(pem) = c.ca_certificates.as_deref() {
+        if let Err(e) = load_ca_certificates(pem) {
             d.error_at(AttributePath::root("ca_certificates"), "Invalid ca_certificates", e);
         }
     }
-    if let Some(u) = config.get("proxy_url").as_str() {
+    if let Some(u) = c.proxy_url.as_deref() {
         if let Err(e) = visionone_client::check_proxy_url(u) {
             d.error_at(AttributePath::root("proxy_url"), "Invalid proxy_url", e);
         }
     }
-    if let Some(k) = config.get("api_key").as_str() {
-        if k.trim().is_empty() {
-            d.error_at(
-                AttributePath::root("api_key"),
-                "Empty api_key",
-                "`api_key` is set but empty.",
-            );
+    if c.api_key.as_deref().is_some_and(|k| k.trim().is_empty()) {
+        d.error_at(
+            AttributePath::root("api_key"),
+            "Empty api_key",
+            "`api_key` is set but empty.",
+        );
+    }
+    if let Some(blocks) = c.workload.get() {
+        for b in blocks {
+            workload::check(b, &mut d);
         }
     }
     d
@@ -256,14 +301,14 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 
 /// Resolve the block plus environment into settings, or diagnostics naming the attribute.
 pub fn resolve(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Result<Settings, Diagnostics> {
-    let mut d = validate(config);
+    let c = ProviderConfig::parse(config)?;
+    let mut d = check(&c);
     let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-    let api_key = config
-        .get("api_key")
-        .as_str()
-        .map(str::to_string)
-        .or_else(|| nonempty(env(ENV_API_KEY)));
-    if api_key.is_none() {
+    let workload = workload::resolve(c.workload.get().and_then(|b| b.first()), env, &mut d);
+    let api_key = c.api_key.get().cloned().or_else(|| nonempty(env(ENV_API_KEY)));
+    // A configuration of Workload Security resources alone needs no Vision One key; the first
+    // Vision One call then says it is missing.
+    if api_key.is_none() && workload.is_none() {
         d.error_at(
             AttributePath::root("api_key"),
             "No Vision One API key",
@@ -271,9 +316,9 @@ pub fn resolve(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Result<S
         );
     }
     let mut base_url = None;
-    if let Some(u) = config.get("regional_fqdn").as_str() {
+    if let Some(u) = c.regional_fqdn.as_deref() {
         base_url = check_url(u).ok();
-    } else if let Some(r) = config.get("region").as_str() {
+    } else if let Some(r) = c.region.as_deref() {
         base_url = visionone_api::region_host(r).map(|h| format!("https://{h}"));
     } else if let Some(u) = nonempty(env(ENV_REGIONAL_FQDN)) {
         match check_url(&u) {
@@ -291,13 +336,13 @@ pub fn resolve(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Result<S
             None => check_region(&r, &mut d),
         }
     }
-    let mut ca_certificates = config
-        .get("ca_certificates")
-        .as_str()
-        .and_then(|c| load_ca_certificates(c).ok());
-    if config.get("ca_certificates").is_null() {
-        if let Some(c) = nonempty(env(ENV_CA_CERTIFICATES)) {
-            match load_ca_certificates(&c) {
+    let mut ca_certificates = c
+        .ca_certificates
+        .as_deref()
+        .and_then(|pem| load_ca_certificates(pem).ok());
+    if c.ca_certificates.is_null() {
+        if let Some(pem) = nonempty(env(ENV_CA_CERTIFICATES)) {
+            match load_ca_certificates(&pem) {
                 Ok(pem) => ca_certificates = Some(pem),
                 Err(e) => d.error_at(
                     AttributePath::root("ca_certificates"),
@@ -312,16 +357,17 @@ pub fn resolve(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Result<S
     }
     Ok(Settings {
         base_url: base_url.unwrap_or_default(),
-        api_key: api_key.unwrap_or_default(),
-        request_timeout: config
-            .get("request_timeout")
-            .as_str()
+        api_key,
+        request_timeout: c
+            .request_timeout
+            .as_deref()
             .and_then(|t| parse_duration(t).ok())
             .unwrap_or(DEFAULT_TIMEOUT),
-        max_retries: config.get("max_retries").as_i64().unwrap_or(DEFAULT_MAX_RETRIES) as u32,
-        max_requests_per_minute: config.get("max_requests_per_minute").as_i64().map(|n| n as u32),
+        max_retries: c.max_retries.value().unwrap_or(DEFAULT_MAX_RETRIES) as u32,
+        max_requests_per_minute: c.max_requests_per_minute.value().map(|n| n as u32),
         ca_certificates,
-        proxy_url: config.get("proxy_url").as_str().map(|u| u.trim().to_string()),
+        proxy_url: c.proxy_url.as_deref().map(|u| u.trim().to_string()),
+        workload,
     })
 }
 
@@ -340,6 +386,7 @@ mod tests {
                 "max_requests_per_minute",
                 "ca_certificates",
                 "proxy_url",
+                "workload",
             ]
             .map(|k| (k, Value::Null)),
         );
@@ -410,7 +457,7 @@ mod tests {
             _ => None,
         };
         let s = resolve(&cfg(&[]), &env).unwrap();
-        assert_eq!(s.api_key, "from-env");
+        assert_eq!(s.api_key.as_deref(), Some("from-env"));
         assert_eq!(s.base_url, "http://127.0.0.1:9999");
         assert!(!format!("{s:?}").contains("from-env"));
     }
@@ -472,6 +519,36 @@ mod tests {
         let d = validate(&cfg(&[("proxy_url", "not a url".into())]));
         assert!(paths(&d).iter().any(|p| p.contains("proxy_url")));
         assert!(!validate(&cfg(&[("proxy_url", "http://127.0.0.1:3128".into())])).has_errors());
+    }
+
+    #[test]
+    fn the_model_is_the_schema() {
+        assert_eq!(
+            tfplugin::framework::check_model::<ProviderConfig>(&schema().block),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_fraction_names_its_attribute() {
+        let d = validate(&cfg(&[("max_retries", Value::Number(tfplugin::Number::Float(1.5)))]));
+        assert!(paths(&d).iter().any(|p| p.contains("max_retries")));
+        assert!(d.0[0].detail.contains("whole number"));
+    }
+
+    #[test]
+    fn the_workload_block_configures_alone() {
+        let block = Value::object([
+            ("url", Value::from("http://127.0.0.1:9/api")),
+            ("region", Value::Null),
+            ("api_key", Value::from("wk")),
+            ("username", Value::Null),
+            ("password", Value::Null),
+            ("tenant_name", Value::Null),
+        ]);
+        let s = resolve(&cfg(&[("workload", Value::List(vec![block]))]), &no_env).unwrap();
+        assert_eq!(s.api_key, None);
+        assert_eq!(s.workload.unwrap().url, "http://127.0.0.1:9/api");
     }
 
     #[test]

@@ -12,6 +12,8 @@ pub mod docs;
 pub mod provider;
 pub mod resources;
 pub mod roles;
+pub mod rotation;
+pub mod workload;
 
 /// The address users write in `required_providers`.
 pub const SOURCE_ADDRESS: &str = "registry.terraform.io/visionone-iam/visionone";

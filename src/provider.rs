@@ -4,48 +4,89 @@
 
 use crate::config;
 use crate::roles::Roles;
+use crate::workload::Workload;
 use crate::{data_sources, resources};
 use std::sync::{Arc, RwLock};
 use tfplugin::framework::{DataSourceHandler, ProviderCore, ResourceHandler, Server};
 use tfplugin::{Ctx, Diagnostics, Schema, Value};
-use visionone_client::Client;
+use visionone_client::{Client, WorkloadClient};
 
-/// What a resource or data source gets for one call: the client (once configured) and the
+/// What a resource or data source gets for one call: the clients (once configured) and the
 /// cancellation signal Terraform's StopProvider fires.
 pub struct Call {
     pub ctx: Ctx,
+    configured: Configured,
+}
+
+/// What `ConfigureProvider` made; shared by every call of the process.
+#[derive(Clone, Default)]
+struct Configured {
     client: Option<Client>,
+    /// True once the block was resolved (a missing client is then a missing key, not unknowns).
+    resolved: bool,
     roles: Arc<Roles>,
+    workload: Option<Arc<Workload>>,
 }
 
 impl Call {
     /// The configured client, or an error diagnostic when the provider block could not be
     /// configured (for example an `api_key` that is only known after apply).
     pub fn client(&self) -> Result<&Client, Diagnostics> {
-        self.client.as_ref().ok_or_else(|| {
+        self.configured.client.as_ref().ok_or_else(|| {
             let mut d = Diagnostics::new();
-            d.error(
-                "Provider not configured",
-                "The visionone provider block has values that are not known yet, so the API cannot be called. \
-                 Make api_key and the endpoint known at plan time.",
-            );
+            if self.configured.resolved {
+                d.error_at(
+                    tfplugin::AttributePath::root("api_key"),
+                    "No Vision One API key",
+                    format!(
+                        "Set `api_key` in the provider block or the {} environment variable: the `workload` block's                          credentials do not work on the Vision One API.",
+                        config::ENV_API_KEY
+                    ),
+                );
+            } else {
+                d.error(
+                    "Provider not configured",
+                    "The visionone provider block has values that are not known yet, so the API cannot be called.                      Make api_key and the endpoint known at plan time.",
+                );
+            }
             d
         })
     }
     /// The client when configured; plan-time checks that need the API are skipped without one.
     pub fn client_opt(&self) -> Option<&Client> {
-        self.client.as_ref()
+        self.configured.client.as_ref()
     }
     /// What this configured provider knows of roles (lookups, roles planned in this run).
     pub fn roles(&self) -> &Roles {
-        &self.roles
+        &self.configured.roles
+    }
+    /// The Workload Security client (signing in on first use), or an error naming the `workload`
+    /// block when the provider has none.
+    pub async fn workload(&self, type_name: &str) -> Result<&WorkloadClient, Diagnostics> {
+        match &self.configured.workload {
+            Some(w) => w.client(&self.ctx.cancel).await,
+            None if !self.configured.resolved => Err(self.client().err().unwrap_or_default()),
+            None => Err(crate::workload::missing_block(type_name)),
+        }
+    }
+    /// The Workload Security client for plan-time checks: None when there is no block or the
+    /// provider is not configured yet (the checks are then skipped).
+    pub async fn workload_opt(&self) -> Option<Result<&WorkloadClient, Diagnostics>> {
+        let w = self.configured.workload.as_ref()?;
+        Some(w.client(&self.ctx.cancel).await)
+    }
+    /// True when the provider was configured without a `workload` block.
+    pub fn workload_missing(&self) -> bool {
+        self.configured.resolved && self.configured.workload.is_none()
     }
     #[cfg(test)]
     pub fn for_test(client: Option<Client>) -> Self {
         Call {
             ctx: Ctx::background(),
-            client,
-            roles: Arc::default(),
+            configured: Configured {
+                client,
+                ..Configured::default()
+            },
         }
     }
 }
@@ -53,10 +94,26 @@ impl Call {
 /// The Vision One provider as Terraform drives it.
 pub type VisionOne = Server<Core>;
 
-/// The provider block, the client it configures and the role knowledge that goes with it.
+/// The provider block, the clients it configures and the role knowledge that goes with them.
 #[derive(Default)]
 pub struct Core {
-    configured: RwLock<(Option<Client>, Arc<Roles>)>,
+    configured: RwLock<Configured>,
+}
+
+impl Core {
+    /// Ends the Workload Security sign-in session, if the provider opened one. For the provider's
+    /// shutdown: a session left open idles out on the manager only after 30 minutes.
+    pub async fn end_workload_session(&self) {
+        let w = self
+            .configured
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .workload
+            .clone();
+        if let Some(w) = w {
+            w.end_session().await;
+        }
+    }
 }
 
 #[async_trait::async_trait]
@@ -96,19 +153,31 @@ impl ProviderCore for Core {
             &[
                 ("base_url", &settings.base_url),
                 ("terraform_version", &terraform_version),
+                ("workload", &settings.workload.is_some()),
             ],
         );
         let mut d = Diagnostics::new();
-        match crate::client::build(&settings) {
-            Ok(c) => *self.configured.write().unwrap_or_else(|p| p.into_inner()) = (Some(c), Arc::default()),
-            Err(e) => d.error("Could not set up the Vision One client", e),
+        let mut configured = Configured {
+            resolved: true,
+            ..Configured::default()
+        };
+        if let Some(key) = &settings.api_key {
+            match crate::client::build(&settings, key) {
+                Ok(c) => configured.client = Some(c),
+                Err(e) => d.error("Could not set up the Vision One client", e),
+            }
         }
+        configured.workload = settings
+            .workload
+            .as_ref()
+            .map(|w| Arc::new(Workload::new(w, crate::client::workload_config(&settings, w))));
+        *self.configured.write().unwrap_or_else(|p| p.into_inner()) = configured;
         d
     }
 
     fn data(&self, ctx: Ctx) -> Call {
-        let (client, roles) = self.configured.read().unwrap_or_else(|p| p.into_inner()).clone();
-        Call { ctx, client, roles }
+        let configured = self.configured.read().unwrap_or_else(|p| p.into_inner()).clone();
+        Call { ctx, configured }
     }
 }
 

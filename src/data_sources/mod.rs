@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod permission_keys;
 pub mod role;
+pub mod workload_role;
 
 use crate::provider::Call;
 use tfplugin::framework::{data_source, DataSourceHandler};
@@ -14,5 +15,6 @@ pub fn all() -> Vec<Box<dyn DataSourceHandler<Call>>> {
         data_source(api_keys::ApiKeys),
         data_source(permission_keys::PermissionKeys),
         data_source(role::Role),
+        data_source(workload_role::WorkloadRole),
     ]
 }

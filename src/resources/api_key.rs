@@ -5,12 +5,11 @@
 mod calls;
 mod expiration;
 mod naming;
-mod rotation;
 
 use crate::provider::Call;
 use crate::resources::conflict::{write_fresh, Refused};
 use crate::roles::Holder;
-use rotation::Policy;
+use crate::rotation::{self, Policy};
 use std::collections::BTreeMap;
 use tfplugin::framework::{Attr, Failure, Imported, Plan, Resource};
 use tfplugin::{Attribute, AttributePath, Block, Diagnostics, Schema, Validator};
@@ -60,6 +59,7 @@ fn computed(name: &str) -> Attribute {
 }
 
 fn schema() -> Schema {
+    let [rotate_before, max_age, triggers, ready] = rotation::attributes();
     let block = Block::new()
         .description(
             "An API key of the Vision One tenant. The secret is returned once, at creation, and kept in state \
@@ -125,30 +125,9 @@ fn schema() -> Schema {
                      duration changes nothing.",
                 ),
         )
-        .attr(
-            Attribute::number("rotate_before_days")
-                .optional()
-                .validate(Validator::WholeAtLeast { min: 0, unit: "days" })
-                .description(
-                    "Rotate the key this many days before it expires: from then on the plan replaces it. Changing \
-                     this value never replaces the key by itself.",
-                ),
-        )
-        .attr(
-            Attribute::number("max_age_days")
-                .optional()
-                .validate(Validator::WholeAtLeast { min: 1, unit: "days" })
-                .description(
-                    "Rotate the key once it is this many days old, also for keys that never expire (whichever of \
-                     this and `rotate_before_days` comes first).",
-                ),
-        )
-        .attr(
-            Attribute::string_map("rotation_triggers")
-                .optional()
-                .requires_replace()
-                .description("Arbitrary values, like `keepers`."),
-        )
+        .attr(rotate_before)
+        .attr(max_age)
+        .attr(triggers)
         .attr(
             computed("secret")
                 .sensitive()
@@ -157,15 +136,7 @@ fn schema() -> Schema {
         .attr(computed("expires_at").description("When the key expires (ISO 8601, UTC); null when it never does."))
         .attr(computed("created_at").description("When the key was created (ISO 8601, UTC)."))
         .attr(computed("last_used_at").description("When the key last authenticated; null until its first use."))
-        .attr(
-            Attribute::bool("ready_for_rotation")
-                .computed()
-                .use_state_for_unknown()
-                .description(
-                    "True once the key is inside its rotation window or expired, by the API server's clock. The \
-                     plan then replaces the key.",
-                ),
-        );
+        .attr(ready);
     Schema::new(0, block)
 }
 
@@ -307,17 +278,14 @@ impl Resource<Call> for ApiKeyResource {
 /// Due by the prior state's flag (set by the latest read), or by the policy the plan asks for,
 /// judged now by the server's clock.
 async fn rotation_due(call: &Call, prior: &ApiKeyState, planned: &ApiKeyState) -> bool {
-    if prior.ready_for_rotation.value() == Some(true) {
-        return true;
-    }
     let Some(client) = call.client_opt() else {
-        return false;
+        return prior.ready_for_rotation.value() == Some(true);
     };
     if client.server_time_offset().is_none() {
         // No answer has told us the server's time yet (plan with -refresh=false): ask once.
         let _ = client.health(&call.ctx.cancel).await;
     }
-    policy(prior, planned).due(now(client))
+    rotation::due(prior.ready_for_rotation.value(), policy(prior, planned), now(client))
 }
 
 /// Timestamps from `state`, rotation settings from `settings`.

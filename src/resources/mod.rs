@@ -9,6 +9,7 @@ pub mod api_key;
 pub mod conflict;
 pub mod custom_role;
 pub mod user_account;
+pub mod workload_api_key;
 
 /// Every resource the provider serves.
 pub fn all() -> Vec<Box<dyn ResourceHandler<Call>>> {
@@ -16,5 +17,6 @@ pub fn all() -> Vec<Box<dyn ResourceHandler<Call>>> {
         resource(api_key::ApiKeyResource),
         resource(custom_role::CustomRole),
         resource(user_account::UserAccount),
+        resource(workload_api_key::WorkloadApiKey),
     ]
 }

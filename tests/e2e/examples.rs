@@ -81,6 +81,11 @@ fn every_example_applies_plans_clean_and_destroys() {
             emu.keys()
         );
         assert!(
+            emu.workload_keys().is_empty(),
+            "{name}: Workload Security keys left on the manager: {:?}",
+            emu.workload_keys()
+        );
+        assert!(
             emu.list("/iam/accounts").is_empty(),
             "{name}: accounts left on the server"
         );

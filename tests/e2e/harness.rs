@@ -120,6 +120,40 @@ impl Emulator {
         self.control("POST", "clock", json!({ "advanceSeconds": days * 86_400 }));
     }
 
+    /// A Workload Security call (`/api...`) with `secret` as `api-secret-key` and the version
+    /// header; the status and the JSON answer.
+    pub fn workload_as(&self, secret: &str, method: &str, path: &str, body: Option<Json>) -> (u16, Json) {
+        let url = format!("{}/api{}", self.url, path);
+        let http = self.http.clone();
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let secret = secret.to_string();
+        self.rt.block_on(async move {
+            let mut req = http
+                .request(method, &url)
+                .header("api-secret-key", secret)
+                .header("api-version", "v1");
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            let resp = req.send().await.expect("emulator request");
+            let status = resp.status().as_u16();
+            let text = resp.text().await.unwrap_or_default();
+            (status, serde_json::from_str(&text).unwrap_or(Json::Null))
+        })
+    }
+
+    /// Every Workload Security key on the emulator (no secrets).
+    pub fn workload_keys(&self) -> Vec<Json> {
+        list_items(self.control("GET", "workload/keys", Json::Null))
+    }
+
+    /// How many Workload Security sign-in sessions are open.
+    pub fn workload_sessions(&self) -> i64 {
+        self.control("GET", "workload/sessions", Json::Null)["open"]
+            .as_i64()
+            .unwrap_or(-1)
+    }
+
     /// API calls logged since the last clear.
     pub fn calls(&self) -> Vec<Json> {
         list_items(self.control("GET", "calls", Json::Null))
@@ -253,6 +287,9 @@ impl Tf {
             ("TF_IN_AUTOMATION".to_string(), "1".to_string()),
             ("VISIONONE_API_KEY".to_string(), ADMIN_TOKEN.to_string()),
             ("VISIONONE_REGIONAL_FQDN".to_string(), emu.url.clone()),
+            // The emulator's `/api` with its admin token: the `workload` block's variables.
+            ("VISIONONE_WORKLOAD_URL".to_string(), format!("{}/api", emu.url)),
+            ("VISIONONE_WORKLOAD_API_KEY".to_string(), ADMIN_TOKEN.to_string()),
         ];
         Tf { dir, env }
     }

@@ -19,6 +19,7 @@ mod provider_block;
 mod runner;
 mod upgrade;
 mod user_account;
+mod workload;
 
 fn main() -> std::process::ExitCode {
     runner::main("e2e")

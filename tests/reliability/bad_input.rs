@@ -136,7 +136,7 @@ fn bad_input() {
         });
     }
     // A plan changes nothing on the server.
-    let left = emu.keys().len() + emu.list("/iam/accounts").len();
+    let left = emu.keys().len() + emu.list("/iam/accounts").len() + emu.workload_keys().len();
     r.objects_lost = left as u64;
     r.check(left == 0, || format!("{left} objects were created by plans"));
     r.finish();

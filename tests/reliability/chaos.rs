@@ -198,3 +198,111 @@ fn chaos() {
     );
     r.finish();
 }
+
+const WORKLOAD_KEYS: usize = 30;
+
+/// The same fault mix on the Workload Security API: keys whose names need not be unique, so an
+/// ambiguous create is settled by name and creation time. Goal as above: converged within two
+/// applies, every key on the manager in state (none orphaned, none twice) with a working secret.
+#[test]
+#[ignore = "heavy: run by make reliability"]
+fn chaos_workload() {
+    let emu = Emulator::start();
+    let tf = Tf::new(&emu);
+    let mut t = Transcript::default();
+    let mut r = Report::new("chaos_workload");
+    r.load = format!(
+        "{WORKLOAD_KEYS} Workload Security keys, {:.0}% of calls faulted",
+        FAULT_RATE * 100.0
+    );
+    tf.write(
+        "main.tf",
+        &format!(
+            r#"{header}
+resource "visionone_workload_api_key" "k" {{
+  count          = {WORKLOAD_KEYS}
+  name           = "chaos-wl-${{count.index}}"
+  role           = count.index % 2 == 0 ? "Auditor" : "Full Access"
+  valid_for_days = 90
+}}
+"#,
+            header = header("  max_retries = 10")
+        ),
+    );
+    inject(&emu);
+    emu.clear_calls();
+    let mut applies = 0;
+    let mut converged = false;
+    let mut errors = 0;
+    while applies < 2 && !converged {
+        applies += 1;
+        let o = t.run(&tf, APPLY);
+        errors += o.all().matches("Error: ").count() as u64;
+        converged = o.code == 0;
+    }
+    r.check(converged, || format!("not converged after {applies} applies"));
+    let plan = t.run(&tf, PLAN);
+    r.check(plan.code == 0, || {
+        format!(
+            "the plan after convergence is not clean (exit {}):\n{}",
+            plan.code,
+            plan.all()
+        )
+    });
+    let crashes = crate::report::crash_markers(&t.text);
+    r.check(crashes.is_empty(), || {
+        format!("crash markers in Terraform's output: {crashes:?}")
+    });
+    let calls = emu.calls();
+    r.inputs_tried = calls.len() as u64;
+    r.faults_injected = calls.iter().filter(|c| c["fault"].is_string()).count() as u64;
+    r.faults_survived = r.faults_injected.saturating_sub(errors);
+
+    emu.control("DELETE", "faults", Json::Null);
+    let state = tf.state();
+    let in_state: BTreeMap<String, Json> = resources(&state, "visionone_workload_api_key")
+        .values()
+        .filter_map(|v| Some((v["id"].as_str()?.to_string(), v.clone())))
+        .collect();
+    let server: Vec<Json> = emu
+        .workload_keys()
+        .into_iter()
+        .map(|mut k| {
+            k["id"] = json!(k["ID"].as_i64().map(|i| i.to_string()));
+            k
+        })
+        .collect();
+    let ids: Vec<String> = in_state.keys().cloned().collect();
+    let mut lost = compare("Workload Security keys", &server, "keyName", &ids, &mut r);
+    r.check(in_state.len() == WORKLOAD_KEYS && server.len() == WORKLOAD_KEYS, || {
+        format!(
+            "{} keys in state, {} on the manager (want {WORKLOAD_KEYS})",
+            in_state.len(),
+            server.len()
+        )
+    });
+    let no_secret: Vec<&String> = in_state
+        .iter()
+        .filter(|(_, v)| {
+            v["secret"]
+                .as_str()
+                .is_none_or(|s| emu.workload_as(s, "GET", "/apikeys/current", None).0 != 200)
+        })
+        .map(|(id, _)| id)
+        .collect();
+    r.check(no_secret.is_empty(), || {
+        format!(
+            "{} keys without a working secret in state: {no_secret:?}",
+            no_secret.len()
+        )
+    });
+    lost += no_secret.len() as u64;
+    r.objects_lost = lost;
+    let kinds: BTreeSet<&str> = calls.iter().filter_map(|c| c["fault"].as_str()).collect();
+    println!(
+        "chaos_workload: {applies} apply(s), {} calls, {} faulted ({kinds:?}), {errors} errors shown",
+        calls.len(),
+        r.faults_injected
+    );
+    r.finish();
+}

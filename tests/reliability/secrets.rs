@@ -189,3 +189,94 @@ fn secrets() {
     });
     r.finish();
 }
+
+/// The same for the Workload Security side under `TF_LOG=TRACE`: the first key made through a
+/// username/password session, updated, rotated by the clock, a refused secret; neither the
+/// password nor any key secret may appear in Terraform's output or the trace.
+#[test]
+fn secrets_workload() {
+    let password = format!("pw-{}", random_hex(40));
+    let emu = Emulator::start_with(|c| {
+        c.workload_login = Some(visionone_emulator::WorkloadLogin {
+            tenant: None,
+            user: "admin".into(),
+            password: password.clone(),
+        })
+    });
+    let mut tf = crate::harness::Tf::new(&emu);
+    tf.env.retain(|(k, _)| !k.starts_with("VISIONONE_WORKLOAD_"));
+    let log_dir = tempfile::tempdir().unwrap();
+    let log_path = log_dir.path().join("terraform.log");
+    tf.env.push(("TF_LOG".into(), "TRACE".into()));
+    tf.env.push(("TF_LOG_PATH".into(), log_path.display().to_string()));
+    let mut t = Transcript::default();
+    let mut r = Report::new("secrets_workload");
+    let block = |auth: &str| header(&format!("  workload {{\n    url = \"{}/api\"\n{auth}\n  }}", emu.url));
+    let login = format!("    username = \"admin\"\n    password = \"{password}\"");
+    let key = |description: &str| {
+        format!(
+            "resource \"visionone_workload_api_key\" \"k\" {{\n  name = \"rel-secrets-wl\"\n  role = \"Full Access\"\n  \
+             description = \"{description}\"\n  valid_for_days = 30\n  rotate_before_days = 7\n}}\n"
+        )
+    };
+    let mut secrets: Vec<String> = Vec::new();
+    let read_secret = |tf: &crate::harness::Tf, secrets: &mut Vec<String>| -> Option<String> {
+        let s = tf.attrs("visionone_workload_api_key.k")["secret"].as_str()?.to_string();
+        if !secrets.contains(&s) {
+            secrets.push(s.clone());
+        }
+        Some(s)
+    };
+    tf.write("main.tf", &format!("{}{}", block(&login), key("first")));
+    t.ok(&tf, APPLY);
+    let s1 = read_secret(&tf, &mut secrets);
+    tf.write("main.tf", &format!("{}{}", block(&login), key("second")));
+    t.ok(&tf, APPLY);
+    emu.advance_days(25);
+    t.ok(&tf, APPLY);
+    let s2 = read_secret(&tf, &mut secrets);
+    r.check(s2.is_some() && s2 != s1, || {
+        "rotation did not produce a new secret".into()
+    });
+    // A refused secret: the error names the block and not the secret.
+    let wrong = format!("    api_key = \"{}x\"", s2.clone().unwrap_or_default());
+    secrets.push(format!("{}x", s2.clone().unwrap_or_default()));
+    tf.write("main.tf", &format!("{}{}", block(&wrong), key("second")));
+    let refused = t.run(&tf, &["plan", "-input=false", "-no-color"]);
+    r.check(refused.code == 1, || {
+        format!("a wrong secret should fail, exit {}", refused.code)
+    });
+    // The key's own secret as the provider's credential, then destroy.
+    let own = format!("    api_key = \"{}\"", s2.clone().unwrap_or_default());
+    tf.write("main.tf", &format!("{}{}", block(&own), key("second")));
+    t.ok(&tf, &["plan", "-input=false", "-no-color"]);
+    tf.write("main.tf", &format!("{}{}", block(&login), key("second")));
+    t.ok(&tf, &["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    r.check(emu.workload_keys().is_empty(), || "destroy left keys".into());
+
+    let trace = std::fs::read_to_string(&log_path).unwrap_or_default();
+    r.check(trace.contains("provider.terraform-provider-visionone"), || {
+        "the provider's own logs are not in the trace".into()
+    });
+    let mut needles: Vec<(&str, &str)> = secrets.iter().map(|s| ("a key secret", s.as_str())).collect();
+    needles.push(("the sign-in password", password.as_str()));
+    let mut leaks = 0;
+    for (where_, text) in [("terraform output", &t.text), ("TF_LOG_PATH", &trace)] {
+        for (what, needle) in &needles {
+            let n = text.matches(needle).count();
+            if n > 0 {
+                leaks += n as u64;
+                r.fail(format!("{what} appears {n} time(s) in {where_}"));
+            }
+        }
+    }
+    r.load = format!(
+        "{} commands, {} trace lines, {} secrets + 1 password",
+        t.commands,
+        trace.lines().count(),
+        secrets.len()
+    );
+    r.inputs_tried = (t.text.len() + trace.len()) as u64;
+    r.objects_lost = leaks;
+    r.finish();
+}

@@ -247,14 +247,14 @@ pub trait Model: Sized + Clone + PartialEq + Send + Sync + 'static {
     fn to_value(&self) -> Value;
 }
 
-/// Checks that a model has exactly the schema's attributes, with the same types.
+/// Checks that a model has exactly the schema's attributes and nested blocks, with the same
+/// types (a nested block is a `Vec<SubModel>` field, checked through its object type).
 pub fn check_model<M: Model>(block: &Block) -> Result<(), String> {
     let model: BTreeMap<&str, Type> = M::attributes().into_iter().collect();
-    let schema: BTreeMap<&str, Type> = block
-        .attributes
-        .iter()
-        .map(|a| (a.name.as_str(), a.value_type()))
-        .collect();
+    let Type::Object(fields) = block.value_type() else {
+        unreachable!("a block's value is an object");
+    };
+    let schema: BTreeMap<&str, Type> = fields.iter().map(|(name, ty)| (name.as_str(), ty.clone())).collect();
     let mut problems = Vec::new();
     for (name, ty) in &schema {
         match model.get(name) {
@@ -388,6 +388,46 @@ mod tests {
     fn partly_unknown_sets_read_as_unknown() {
         let v = Value::object([("tags", Value::Set(vec![Value::from("a"), Value::Unknown]))]);
         assert!(Thing::from_value(&v).unwrap().tags.is_unknown());
+    }
+
+    crate::model! {
+        struct Inner {
+            url: String,
+        }
+    }
+
+    crate::model! {
+        struct Outer {
+            name: String,
+            inner: Vec<Inner>,
+        }
+    }
+
+    #[test]
+    fn nested_block_lists_are_sub_models() {
+        use crate::schema::{NestedBlock, NestingMode};
+        let nested = |attr: &str| NestedBlock {
+            type_name: "inner".into(),
+            block: Block::new().attr(Attribute::string(attr).optional()),
+            nesting: NestingMode::List,
+            min_items: 0,
+            max_items: 1,
+        };
+        let good = Block::new()
+            .attr(Attribute::string("name").optional())
+            .block(nested("url"));
+        assert_eq!(check_model::<Outer>(&good), Ok(()));
+        let bad = Block::new()
+            .attr(Attribute::string("name").optional())
+            .block(nested("uri"));
+        assert!(check_model::<Outer>(&bad).unwrap_err().contains("`inner`"));
+        let v = Value::object([
+            ("name", Value::from("n")),
+            ("inner", Value::List(vec![Value::object([("url", Value::from("u"))])])),
+        ]);
+        let o = Outer::from_value(&v).unwrap();
+        assert_eq!(o.inner.get().unwrap()[0].url.as_deref(), Some("u"));
+        assert_eq!(o.to_value(), v);
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! When a key is due for rotation, judged by the API server's clock (the way the tls provider
-//! renews certificates: the plan replaces the key once it is inside its renewal window).
+//! renews certificates: the plan replaces the key once it is inside its renewal window). One set
+//! of rules and attributes for every kind of key (`visionone_api_key`,
+//! `visionone_workload_api_key`).
 
 use std::time::SystemTime;
+use tfplugin::{Attribute, Validator};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -30,6 +33,44 @@ impl Policy {
         };
         by_expiry || by_age
     }
+}
+
+/// `rotate_before_days`, `max_age_days`, `rotation_triggers` and the computed
+/// `ready_for_rotation`, as every rotating key declares them.
+pub fn attributes() -> [Attribute; 4] {
+    [
+        Attribute::number("rotate_before_days")
+            .optional()
+            .validate(Validator::WholeAtLeast { min: 0, unit: "days" })
+            .description(
+                "Rotate the key this many days before it expires: from then on the plan replaces it. Changing \
+                 this value never replaces the key by itself.",
+            ),
+        Attribute::number("max_age_days")
+            .optional()
+            .validate(Validator::WholeAtLeast { min: 1, unit: "days" })
+            .description(
+                "Rotate the key once it is this many days old, also for keys that never expire (whichever of \
+                 this and `rotate_before_days` comes first).",
+            ),
+        Attribute::string_map("rotation_triggers")
+            .optional()
+            .requires_replace()
+            .description("Arbitrary values, like `keepers`."),
+        Attribute::bool("ready_for_rotation")
+            .computed()
+            .use_state_for_unknown()
+            .description(
+                "True once the key is inside its rotation window or expired, by the API server's clock. The \
+                 plan then replaces the key.",
+            ),
+    ]
+}
+
+/// Whether the plan must replace a key: the prior state's flag (set by the latest read), or the
+/// policy the plan asks for, judged at `now` (the server's clock).
+pub fn due(prior_flag: Option<bool>, policy: Policy, now: i64) -> bool {
+    prior_flag == Some(true) || policy.due(now)
 }
 
 /// An ISO 8601 timestamp as seconds since the epoch.

@@ -1,0 +1,4 @@
+# expect: name
+data "visionone_workload_role" "r" {
+  name = "Full Acess"
+}

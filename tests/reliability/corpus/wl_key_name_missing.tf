@@ -1,0 +1,4 @@
+# expect: name
+resource "visionone_workload_api_key" "k" {
+  role = "Auditor"
+}

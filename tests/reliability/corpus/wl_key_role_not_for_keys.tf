@@ -1,0 +1,5 @@
+# expect: role
+resource "visionone_workload_api_key" "k" {
+  name = "ci"
+  role = "Console Only"
+}
