@@ -4,9 +4,10 @@
 
 use crate::config;
 use crate::roles::Roles;
-use crate::{data_sources, resources};
+use crate::ephemeral::OpenKeys;
+use crate::{data_sources, ephemeral, resources};
 use std::sync::{Arc, RwLock};
-use tfplugin::framework::{DataSourceHandler, ProviderCore, ResourceHandler, Server};
+use tfplugin::framework::{DataSourceHandler, EphemeralHandler, ProviderCore, ResourceHandler, Server};
 use tfplugin::{Ctx, Diagnostics, Schema, Value};
 use visionone_client::Client;
 
@@ -16,6 +17,7 @@ pub struct Call {
     pub ctx: Ctx,
     client: Option<Client>,
     roles: Arc<Roles>,
+    open_keys: Arc<OpenKeys>,
 }
 
 impl Call {
@@ -40,12 +42,17 @@ impl Call {
     pub fn roles(&self) -> &Roles {
         &self.roles
     }
+    /// The ephemeral keys this process holds open (deleted by the shutdown hook if still open).
+    pub fn open_keys(&self) -> &OpenKeys {
+        &self.open_keys
+    }
     #[cfg(test)]
     pub fn for_test(client: Option<Client>) -> Self {
         Call {
             ctx: Ctx::background(),
             client,
             roles: Arc::default(),
+            open_keys: Arc::default(),
         }
     }
 }
@@ -57,6 +64,8 @@ pub type VisionOne = Server<Core>;
 #[derive(Default)]
 pub struct Core {
     configured: RwLock<(Option<Client>, Arc<Roles>)>,
+    /// Ephemeral keys opened and not yet closed, for [`Core::shutdown`].
+    open_keys: Arc<OpenKeys>,
 }
 
 #[async_trait::async_trait]
@@ -108,7 +117,23 @@ impl ProviderCore for Core {
 
     fn data(&self, ctx: Ctx) -> Call {
         let (client, roles) = self.configured.read().unwrap_or_else(|p| p.into_inner()).clone();
-        Call { ctx, client, roles }
+        let open_keys = self.open_keys.clone();
+        Call {
+            ctx,
+            client,
+            roles,
+            open_keys,
+        }
+    }
+
+    fn ephemeral_resources(&self) -> Vec<Box<dyn EphemeralHandler<Call>>> {
+        ephemeral::all()
+    }
+
+    /// What must not outlive the process, each step its own line (the server bounds the whole).
+    async fn shutdown(&self) {
+        // Ephemeral keys Terraform did not close (Ctrl-C, a killed run).
+        self.open_keys.close_all().await;
     }
 }
 

@@ -3,8 +3,8 @@
 //! provider renews certificates).
 
 mod calls;
-mod expiration;
-mod naming;
+pub(crate) mod expiration;
+pub(crate) mod naming;
 mod rotation;
 
 use crate::provider::Call;

@@ -3,6 +3,7 @@
 //! applied by one [`planner`] and one [`validator`], CRUD traits with adapters that make the
 //! protocol answers ([`resource`]), and a provider composed by kind ([`server`]).
 
+pub mod ephemeral;
 pub mod model;
 pub mod planner;
 pub mod resource;
@@ -14,3 +15,4 @@ pub use resource::{
     data_source, resource, DataSource, DataSourceHandler, Failure, Imported, Plan, Resource, ResourceHandler,
 };
 pub use server::{ProviderCore, Server};
+pub use ephemeral::{ephemeral, EphemeralHandler, EphemeralResource, Opened};
