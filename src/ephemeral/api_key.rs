@@ -185,9 +185,9 @@ impl EphemeralResource<Call> for EphemeralApiKey {
             name: name.clone(),
             expires_at: created.expired_date_time.clone(),
         };
-        // Interrupted while the create was out, or shutting down: Terraform will not close it.
-        if call.ctx.cancel.is_cancelled() || !call.open_keys().opened(client, &key) {
-            call.open_keys().closed(&key.id);
+        // Interrupted while the create was out: StopProvider's hook has run, and Terraform will
+        // not use (or maybe close) the key.
+        if call.ctx.cancel.is_cancelled() {
             let _ = open_keys::delete(client, &key, DELETE_ATTEMPTS).await;
             let mut d = Diagnostics::new();
             d.error(
@@ -196,6 +196,7 @@ impl EphemeralResource<Call> for EphemeralApiKey {
             );
             return Err(d);
         }
+        call.open_keys().opened(client, &key);
         tfplugin::log::info("opened ephemeral API key", &[("id", &key.id), ("name", &name)]);
         let private = key.to_private();
         let result = EphemeralKey {

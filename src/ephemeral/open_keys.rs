@@ -7,7 +7,6 @@
 
 use super::retry::retry;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 use visionone_client::{CancellationToken, Client, Error};
@@ -62,8 +61,6 @@ pub async fn delete(client: &Client, key: &OpenKey, attempts: u32) -> Result<(),
 #[derive(Default)]
 pub struct OpenKeys {
     keys: Mutex<HashMap<String, (Client, OpenKey)>>,
-    /// Set by the shutdown hook: a key opened after it is deleted at once.
-    closing: AtomicBool,
 }
 
 impl OpenKeys {
@@ -71,14 +68,9 @@ impl OpenKeys {
         self.keys.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Records a key Open made. `false` once the process is shutting down: the caller deletes it.
-    pub fn opened(&self, client: &Client, key: &OpenKey) -> bool {
-        let mut keys = self.lock();
-        if self.closing.load(Ordering::SeqCst) {
-            return false;
-        }
-        keys.insert(key.id.clone(), (client.clone(), key.clone()));
-        true
+    /// Records a key Open made.
+    pub fn opened(&self, client: &Client, key: &OpenKey) {
+        self.lock().insert(key.id.clone(), (client.clone(), key.clone()));
     }
 
     /// Close deleted it (or it was gone).
@@ -96,13 +88,10 @@ impl OpenKeys {
     }
 
     /// The shutdown hook: deletes every key still open, all at once (the client batches them),
-    /// one try each since the server gives the hook only about 1.5 s.
+    /// one try each since the server gives the hook only about 1.5 s. Keys opened later (a
+    /// provider in debug mode serves run after run) are recorded as before.
     pub async fn close_all(&self) {
-        let open: Vec<(Client, OpenKey)> = {
-            let mut keys = self.lock();
-            self.closing.store(true, Ordering::SeqCst);
-            keys.drain().map(|(_, v)| v).collect()
-        };
+        let open: Vec<(Client, OpenKey)> = self.lock().drain().map(|(_, v)| v).collect();
         if open.is_empty() {
             return;
         }
