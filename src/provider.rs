@@ -3,8 +3,8 @@
 //! the framework's [`Server`] resolves type names and calls them.
 
 use crate::config;
-use crate::roles::Roles;
 use crate::ephemeral::OpenKeys;
+use crate::roles::Roles;
 use crate::{data_sources, ephemeral, resources};
 use std::sync::{Arc, RwLock};
 use tfplugin::framework::{DataSourceHandler, EphemeralHandler, ProviderCore, ResourceHandler, Server};

@@ -189,7 +189,10 @@ async fn an_ephemeral_key_lives_from_open_to_close() {
     let url = emu.base_url();
     let mut h = harness(&url, TOKEN).await;
     let opened = h
-        .open_ephemeral(EPHEMERAL, &run_key(&[("role", "SIEM".into()), ("description", "ci".into())]))
+        .open_ephemeral(
+            EPHEMERAL,
+            &run_key(&[("role", "SIEM".into()), ("description", "ci".into())]),
+        )
         .await;
     assert!(!opened.step().has_errors(), "{}", opened.step().messages());
     let r = &opened.result;
@@ -219,9 +222,15 @@ async fn an_ephemeral_key_with_a_bad_role_makes_nothing() {
     let emu = emulator().await;
     let url = emu.base_url();
     let mut h = harness(&url, TOKEN).await;
-    let opened = h.open_ephemeral(EPHEMERAL, &run_key(&[("role", "Auditer".into())])).await;
+    let opened = h
+        .open_ephemeral(EPHEMERAL, &run_key(&[("role", "Auditer".into())]))
+        .await;
     assert!(opened.step().has_errors());
-    assert!(opened.step().messages().contains("Auditor"), "{}", opened.step().messages());
+    assert!(
+        opened.step().messages().contains("Auditor"),
+        "{}",
+        opened.step().messages()
+    );
     assert!(opened.result.is_null());
     let opened = h
         .open_ephemeral(EPHEMERAL, &run_key(&[("role", "Master Administrator".into())]))
@@ -237,7 +246,10 @@ async fn stop_provider_deletes_the_keys_still_open() {
     let url = emu.base_url();
     let mut h = harness(&url, TOKEN).await;
     let cfg = run_key(&[("role", "SIEM".into())]);
-    let (a, b) = (h.open_ephemeral(EPHEMERAL, &cfg).await, h.open_ephemeral(EPHEMERAL, &cfg).await);
+    let (a, b) = (
+        h.open_ephemeral(EPHEMERAL, &cfg).await,
+        h.open_ephemeral(EPHEMERAL, &cfg).await,
+    );
     assert!(!a.step().has_errors() && !b.step().has_errors());
     assert_eq!(keys(&url).await.len(), 2);
     h.stop().await;
@@ -284,7 +296,10 @@ async fn a_failed_close_names_the_key_and_shutdown_retries_it() {
     assert_eq!(keys(&url).await.len(), 1);
     control(&url, reqwest::Method::DELETE, "faults", serde_json::Value::Null).await;
     h.stop().await;
-    assert!(keys(&url).await.is_empty(), "the shutdown hook did not delete the key left open");
+    assert!(
+        keys(&url).await.is_empty(),
+        "the shutdown hook did not delete the key left open"
+    );
 }
 
 /// After StopProvider the process may serve on (debug mode): keys opened later are tracked.

@@ -97,7 +97,11 @@ fn schema() -> Schema {
                 ),
         )
         .attr(Attribute::string("id").computed().description("The key's id."))
-        .attr(Attribute::string("name").computed().description("The key's generated name."))
+        .attr(
+            Attribute::string("name")
+                .computed()
+                .description("The key's generated name."),
+        )
         .attr(
             Attribute::string("expires_at")
                 .computed()
@@ -149,7 +153,10 @@ impl EphemeralResource<Call> for EphemeralApiKey {
         }
         let role = config.role.get().cloned().unwrap_or_default();
         // The resource's plan-time role checks (exists, allows API keys, "did you mean").
-        let checked = call.roles().check(client, &role, Holder::ApiKey, &call.ctx.cancel).await;
+        let checked = call
+            .roles()
+            .check(client, &role, Holder::ApiKey, &call.ctx.cancel)
+            .await;
         if checked.has_errors() {
             return Err(checked);
         }
@@ -165,10 +172,7 @@ impl EphemeralResource<Call> for EphemeralApiKey {
         };
         // The create's own token: once sent, it must come back with the id, or the key could
         // not be deleted.
-        let created = match client
-            .create_api_key_coalesced(item, &CancellationToken::new())
-            .await
-        {
+        let created = match client.create_api_key_coalesced(item, &CancellationToken::new()).await {
             Ok(c) => c,
             Err(e) => {
                 let mut d = Diagnostics::new();
@@ -275,11 +279,17 @@ mod tests {
 
     #[test]
     fn plan_time_checks_name_their_attribute() {
-        assert!(errors_at(&validate(&config(&[("role", MASTER_ADMINISTRATOR.into())])), "role"));
+        assert!(errors_at(
+            &validate(&config(&[("role", MASTER_ADMINISTRATOR.into())])),
+            "role"
+        ));
         assert!(errors_at(&validate(&config(&[("role", " ".into())])), "role"));
         let never = validate(&config(&[("role", "SIEM".into()), ("expiration", "never".into())]));
         assert!(errors_at(&never, "expiration"));
-        let long = validate(&config(&[("role", "SIEM".into()), ("name_prefix", "x".repeat(300).into())]));
+        let long = validate(&config(&[
+            ("role", "SIEM".into()),
+            ("name_prefix", "x".repeat(300).into()),
+        ]));
         assert!(errors_at(&long, "name_prefix"));
         assert!(!validate(&config(&[("role", "SIEM".into())])).has_errors());
         assert!(!validate(&config(&[("role", Value::Unknown)])).has_errors());

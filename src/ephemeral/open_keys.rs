@@ -55,7 +55,10 @@ pub const DELETE_FIRST_WAIT: Duration = Duration::from_millis(500);
 /// cancels it: a Ctrl-C must not leave the key behind.
 pub async fn delete(client: &Client, key: &OpenKey, attempts: u32) -> Result<(), Error> {
     let never = CancellationToken::new();
-    retry(attempts, DELETE_FIRST_WAIT, || client.delete_api_key_coalesced(&key.id, &never)).await
+    retry(attempts, DELETE_FIRST_WAIT, || {
+        client.delete_api_key_coalesced(&key.id, &never)
+    })
+    .await
 }
 
 #[derive(Default)]

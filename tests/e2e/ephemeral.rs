@@ -24,9 +24,7 @@ fn key_ids(emu: &Emulator) -> BTreeSet<String> {
 fn secret_shaped(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|t| {
-            t.len() == 64
-                && t.chars().any(|c| c.is_ascii_uppercase())
-                && t.chars().any(|c| c.is_ascii_lowercase())
+            t.len() == 64 && t.chars().any(|c| c.is_ascii_uppercase()) && t.chars().any(|c| c.is_ascii_lowercase())
         })
         .map(str::to_string)
         .collect()
@@ -141,7 +139,11 @@ fn apply_plan_and_destroy_leave_the_keys_they_started_with() {
     );
     let state = std::fs::read_to_string(tf.path().join("terraform.tfstate")).unwrap();
     assert!(!state.contains(&seen[0]), "the secret is in terraform.tfstate");
-    assert_eq!(secret_shaped(&state), Vec::<String>::new(), "secret-shaped strings in state");
+    assert_eq!(
+        secret_shaped(&state),
+        Vec::<String>::new(),
+        "secret-shaped strings in state"
+    );
     let parsed: Json = serde_json::from_str(&state).unwrap();
     let kept: Vec<&Json> = parsed["resources"]
         .as_array()
@@ -157,9 +159,17 @@ fn apply_plan_and_destroy_leave_the_keys_they_started_with() {
     assert_eq!(key_ids(&emu), before, "plan left keys behind");
     let file = plan_file_text(&tf.path().join("tfplan"));
     assert!(!file.contains(&seen[0]));
-    assert_eq!(secret_shaped(&file), Vec::<String>::new(), "secret-shaped strings in the plan file");
+    assert_eq!(
+        secret_shaped(&file),
+        Vec::<String>::new(),
+        "secret-shaped strings in the plan file"
+    );
     let shown = serde_json::to_string(&plan.json).unwrap();
-    assert_eq!(secret_shaped(&shown), Vec::<String>::new(), "secret-shaped strings in show -json");
+    assert_eq!(
+        secret_shaped(&shown),
+        Vec::<String>::new(),
+        "secret-shaped strings in show -json"
+    );
     tf.apply_planned(&plan);
     assert_eq!(key_ids(&emu), before, "apply of a saved plan left keys behind");
 
@@ -168,7 +178,10 @@ fn apply_plan_and_destroy_leave_the_keys_they_started_with() {
     assert_eq!(key_ids(&emu), before, "destroy left keys behind");
     let state = std::fs::read_to_string(tf.path().join("terraform.tfstate")).unwrap();
     assert_eq!(secret_shaped(&state), Vec::<String>::new());
-    println!("    figures: {created} keys created by one apply, run keys that made calls: {}", callers.len());
+    println!(
+        "    figures: {created} keys created by one apply, run keys that made calls: {}",
+        callers.len()
+    );
 }
 
 #[test(needs_terraform = "1.10")]
@@ -184,7 +197,11 @@ ephemeral "visionone_api_key" "run" {
     );
     let o = tf.plan();
     assert_eq!(o.code, 1, "{}", o.all());
-    assert!(o.all().contains("Auditor"), "no suggestion of the closest role:\n{}", o.all());
+    assert!(
+        o.all().contains("Auditor"),
+        "no suggestion of the closest role:\n{}",
+        o.all()
+    );
     tf.config(
         r#"
 ephemeral "visionone_api_key" "run" {
@@ -279,7 +296,10 @@ fn an_interrupted_apply_leaves_no_key() {
     let emu = Emulator::start();
     let tf = Tf::new(&emu);
     let text = signal_while_open(&emu, &tf, "-INT", true);
-    assert!(text.contains("Interrupt received"), "Terraform did not see the interrupt:\n{text}");
+    assert!(
+        text.contains("Interrupt received"),
+        "Terraform did not see the interrupt:\n{text}"
+    );
     assert_eq!(emu.keys(), Vec::<Json>::new(), "keys left after the interrupt:\n{text}");
 }
 
@@ -291,7 +311,10 @@ fn a_killed_terraform_leaves_no_key() {
     let tf = Tf::new(&emu);
     signal_while_open(&emu, &tf, "-KILL", false);
     match no_key_within(&emu, Duration::from_secs(5)) {
-        Ok(after) => println!("    figures: key deleted {:.2} s after Terraform was killed", after.as_secs_f64()),
+        Ok(after) => println!(
+            "    figures: key deleted {:.2} s after Terraform was killed",
+            after.as_secs_f64()
+        ),
         Err(keys) => panic!("keys left after Terraform was killed: {keys:?}"),
     }
 }

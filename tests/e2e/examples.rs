@@ -65,7 +65,10 @@ fn every_example_applies_plans_clean_and_destroys() {
             .to_string();
         // Ephemeral resources need Terraform 1.10: older ones cannot even parse the block.
         if sources.contains("ephemeral \"") && !terraform_at_least("1.10") {
-            println!("    {name}: skipped, needs Terraform >= 1.10 (have {})", terraform_version());
+            println!(
+                "    {name}: skipped, needs Terraform >= 1.10 (have {})",
+                terraform_version()
+            );
             continue;
         }
         // Per-type examples are fragments for the docs: give them the provider header.

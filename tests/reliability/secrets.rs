@@ -171,13 +171,17 @@ resource "terraform_data" "capture" {{
         tf.write("main.tf", &config("third", &run_key));
         t.ok(&tf, APPLY);
         let seen = std::fs::read_to_string(&capture).unwrap_or_default();
-        r.check(seen.len() == 64, || "the run key's secret did not reach the provisioner".into());
+        r.check(seen.len() == 64, || {
+            "the run key's secret did not reach the provisioner".into()
+        });
         r.check(!authenticates(&emu, &seen), || "the run key outlived the apply".into());
         if !seen.is_empty() && !secrets.contains(&seen) {
             secrets.push(seen);
         }
         let on_server = emu.keys().len();
-        r.check(on_server == 1, || format!("{on_server} keys on the server, want only the managed one"));
+        r.check(on_server == 1, || {
+            format!("{on_server} keys on the server, want only the managed one")
+        });
     }
 
     // The sensitive output, as users read it, and destroy.

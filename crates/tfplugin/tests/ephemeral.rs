@@ -140,7 +140,14 @@ async fn schemas_list_the_ephemeral_type() {
         .unwrap()
         .into_inner();
     let lease = &s.ephemeral_resource_schemas["test_lease"];
-    let token = lease.block.as_ref().unwrap().attributes.iter().find(|a| a.name == "token").unwrap();
+    let token = lease
+        .block
+        .as_ref()
+        .unwrap()
+        .attributes
+        .iter()
+        .find(|a| a.name == "token")
+        .unwrap();
     assert!(token.sensitive && token.computed);
     assert!(s.resource_schemas.is_empty());
     let m = h
@@ -158,7 +165,11 @@ async fn open_fills_defaults_and_close_gets_private_back() {
     let (mut h, ledger) = start(Duration::ZERO).await;
     let opened = h.open_ephemeral("test_lease", &config("a", None)).await;
     assert!(!opened.step().has_errors(), "{}", opened.step().messages());
-    assert_eq!(opened.result.get("ttl").as_str(), Some("1h"), "the default is in the result");
+    assert_eq!(
+        opened.result.get("ttl").as_str(),
+        Some("1h"),
+        "the default is in the result"
+    );
     assert_eq!(opened.result.get("name").as_str(), Some("a"), "configured values stand");
     assert_eq!(opened.result.get("id").as_str(), Some("lease-a"));
     assert_eq!(opened.private, b"lease-a");
@@ -219,7 +230,11 @@ async fn stop_provider_runs_the_shutdown_hook() {
     h.open_ephemeral("test_lease", &config("b", None)).await;
     assert_eq!(ledger.open().len(), 2);
     h.stop().await;
-    assert!(ledger.open().is_empty(), "still open after StopProvider: {:?}", ledger.open());
+    assert!(
+        ledger.open().is_empty(),
+        "still open after StopProvider: {:?}",
+        ledger.open()
+    );
 }
 
 #[tokio::test]
@@ -229,6 +244,13 @@ async fn a_slow_shutdown_hook_is_cut_short() {
     let t = Instant::now();
     h.stop().await;
     let took = t.elapsed();
-    assert!(took >= Duration::from_millis(1400) && took < Duration::from_secs(3), "{took:?}");
-    assert_eq!(ledger.open().len(), 1, "the hook was cut short before it closed anything");
+    assert!(
+        took >= Duration::from_millis(1400) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+    assert_eq!(
+        ledger.open().len(),
+        1,
+        "the hook was cut short before it closed anything"
+    );
 }

@@ -10,9 +10,9 @@ pub mod resource;
 pub mod server;
 pub mod validator;
 
+pub use ephemeral::{ephemeral, EphemeralHandler, EphemeralResource, Opened};
 pub use model::{attr_from_value, attr_to_value, check_model, Attr, AttrValue, Model, ModelError};
 pub use resource::{
     data_source, resource, DataSource, DataSourceHandler, Failure, Imported, Plan, Resource, ResourceHandler,
 };
 pub use server::{ProviderCore, Server};
-pub use ephemeral::{ephemeral, EphemeralHandler, EphemeralResource, Opened};

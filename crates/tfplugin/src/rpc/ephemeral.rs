@@ -51,7 +51,10 @@ impl ProviderService {
             let ty = e.schema().block.value_type();
             if let Some(config) = decode(req.config.as_ref(), &ty, "ephemeral resource configuration", &mut diags) {
                 let e2 = e.clone();
-                if let Some(a) = self.call(&mut diags, |ctx| async move { e2.open(ctx, config).await }).await {
+                if let Some(a) = self
+                    .call(&mut diags, |ctx| async move { e2.open(ctx, config).await })
+                    .await
+                {
                     diags.extend(a.diagnostics);
                     out.result = encode(&a.result, &ty, "ephemeral result", &mut diags);
                     out.private = Some(a.private);
@@ -71,7 +74,10 @@ impl ProviderService {
         let mut out = pb::renew_ephemeral_resource::Response::default();
         if let Some(e) = self.ephemeral(&req.type_name, &mut diags) {
             let private = req.private.unwrap_or_default();
-            if let Some(a) = self.call(&mut diags, |ctx| async move { e.renew(ctx, private).await }).await {
+            if let Some(a) = self
+                .call(&mut diags, |ctx| async move { e.renew(ctx, private).await })
+                .await
+            {
                 diags.extend(a.diagnostics);
                 out.private = Some(a.private);
                 out.renew_at = a.renew_at.map(timestamp);

@@ -118,13 +118,7 @@ async fn try_process(app: &Arc<App>, req: Request<Incoming>) -> Result<Response,
 }
 
 /// A call whose credential is good: route, permission, dispatch.
-fn authorized(
-    app: &Arc<App>,
-    parts: Parts,
-    body: Bytes,
-    now: Ts,
-    principal: Principal,
-) -> Result<Response, ApiError> {
+fn authorized(app: &Arc<App>, parts: Parts, body: Bytes, now: Ts, principal: Principal) -> Result<Response, ApiError> {
     let sub = parts.uri.path().strip_prefix("/v3.0").unwrap_or_default();
     let route = routes::route(&parts.method, sub).map_err(|m| match m {
         Miss::NotFound => ApiError::not_found(format!("no such API: {} {}", parts.method, parts.uri.path())),
