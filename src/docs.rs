@@ -23,6 +23,8 @@ pub enum Kind {
     Provider,
     Resource,
     DataSource,
+    /// `ephemeral "visionone_…"` (Terraform >= 1.10): registry pages under `ephemeral-resources/`.
+    EphemeralResource,
 }
 
 impl Kind {
@@ -31,6 +33,7 @@ impl Kind {
             Kind::Provider => "Provider",
             Kind::Resource => "Resource",
             Kind::DataSource => "Data Source",
+            Kind::EphemeralResource => "Ephemeral Resource",
         }
     }
 }
@@ -52,6 +55,7 @@ impl Page<'_> {
             Kind::Provider => PathBuf::from("index.md"),
             Kind::Resource => Path::new("resources").join(format!("{short}.md")),
             Kind::DataSource => Path::new("data-sources").join(format!("{short}.md")),
+            Kind::EphemeralResource => Path::new("ephemeral-resources").join(format!("{short}.md")),
         }
     }
 
@@ -63,11 +67,14 @@ impl Page<'_> {
             Kind::DataSource => Path::new("examples/data-sources")
                 .join(self.type_name)
                 .join("data-source.tf"),
+            Kind::EphemeralResource => Path::new("examples/ephemeral-resources")
+                .join(self.type_name)
+                .join("ephemeral-resource.tf"),
         }
     }
 }
 
-/// Every page the schemas call for: the provider's, then resources and data sources by name.
+/// Every page the schemas call for: the provider's, then resources, data sources and ephemeral resources by name.
 pub fn pages(schemas: &ProviderSchemas) -> Vec<Page<'_>> {
     let mut v = vec![Page {
         kind: Kind::Provider,
@@ -81,6 +88,11 @@ pub fn pages(schemas: &ProviderSchemas) -> Vec<Page<'_>> {
     }));
     v.extend(schemas.data_sources.iter().map(|(n, s)| Page {
         kind: Kind::DataSource,
+        type_name: n,
+        schema: s,
+    }));
+    v.extend(schemas.ephemeral_resources.iter().map(|(n, s)| Page {
+        kind: Kind::EphemeralResource,
         type_name: n,
         schema: s,
     }));
@@ -718,6 +730,7 @@ mod tests {
             provider_meta: None,
             resources,
             data_sources: BTreeMap::new(),
+            ephemeral_resources: BTreeMap::new(),
         }
     }
 

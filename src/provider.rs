@@ -3,11 +3,12 @@
 //! the framework's [`Server`] resolves type names and calls them.
 
 use crate::config;
+use crate::ephemeral::OpenKeys;
 use crate::roles::Roles;
 use crate::workload::Workload;
-use crate::{data_sources, resources};
+use crate::{data_sources, ephemeral, resources};
 use std::sync::{Arc, RwLock};
-use tfplugin::framework::{DataSourceHandler, ProviderCore, ResourceHandler, Server};
+use tfplugin::framework::{DataSourceHandler, EphemeralHandler, ProviderCore, ResourceHandler, Server};
 use tfplugin::{Ctx, Diagnostics, Schema, Value};
 use visionone_client::{Client, WorkloadClient};
 
@@ -16,6 +17,8 @@ use visionone_client::{Client, WorkloadClient};
 pub struct Call {
     pub ctx: Ctx,
     configured: Configured,
+    /// The process's open ephemeral keys (not per configuration: the shutdown hook needs them all).
+    open_keys: Arc<OpenKeys>,
 }
 
 /// What `ConfigureProvider` made; shared by every call of the process.
@@ -39,7 +42,7 @@ impl Call {
                     tfplugin::AttributePath::root("api_key"),
                     "No Vision One API key",
                     format!(
-                        "Set `api_key` in the provider block or the {} environment variable: the `workload` block's                          credentials do not work on the Vision One API.",
+                        "Set `api_key` in the provider block or the {} environment variable: the `workload` block's credentials do not work on the Vision One API.",
                         config::ENV_API_KEY
                     ),
                 );
@@ -79,6 +82,10 @@ impl Call {
     pub fn workload_missing(&self) -> bool {
         self.configured.resolved && self.configured.workload.is_none()
     }
+    /// The ephemeral keys this process holds open (deleted by the shutdown hook if still open).
+    pub fn open_keys(&self) -> &OpenKeys {
+        &self.open_keys
+    }
     #[cfg(test)]
     pub fn for_test(client: Option<Client>) -> Self {
         Call {
@@ -87,6 +94,7 @@ impl Call {
                 client,
                 ..Configured::default()
             },
+            open_keys: Arc::default(),
         }
     }
 }
@@ -98,6 +106,8 @@ pub type VisionOne = Server<Core>;
 #[derive(Default)]
 pub struct Core {
     configured: RwLock<Configured>,
+    /// Ephemeral keys opened and not yet closed, for [`Core::shutdown`].
+    open_keys: Arc<OpenKeys>,
 }
 
 impl Core {
@@ -177,7 +187,26 @@ impl ProviderCore for Core {
 
     fn data(&self, ctx: Ctx) -> Call {
         let configured = self.configured.read().unwrap_or_else(|p| p.into_inner()).clone();
-        Call { ctx, configured }
+        let open_keys = self.open_keys.clone();
+        Call {
+            ctx,
+            configured,
+            open_keys,
+        }
+    }
+
+    fn ephemeral_resources(&self) -> Vec<Box<dyn EphemeralHandler<Call>>> {
+        ephemeral::all()
+    }
+
+    /// What must not outlive the process, side by side (the server bounds the whole).
+    async fn shutdown(&self) {
+        tokio::join!(
+            // Ephemeral keys Terraform did not close (Ctrl-C, a killed run).
+            self.open_keys.close_all(),
+            // A Workload Security sign-in session would otherwise idle on the manager for 30 min.
+            self.end_workload_session(),
+        );
     }
 }
 

@@ -140,3 +140,178 @@ fn with(v: &Value, k: &str, x: &str) -> Value {
     v.set(k, x.into());
     v
 }
+
+// ---------------------------------------------------------------------------------------------
+// ephemeral "visionone_api_key"
+// ---------------------------------------------------------------------------------------------
+
+/// The emulator's control surface (`/_emulator/...`) and its API as a key's holder.
+async fn control(url: &str, method: reqwest::Method, path: &str, body: serde_json::Value) -> serde_json::Value {
+    let mut req = reqwest::Client::new().request(method, format!("{url}/_emulator/{path}"));
+    if !body.is_null() {
+        req = req.json(&body);
+    }
+    let resp = req.send().await.unwrap();
+    assert!(resp.status().is_success(), "{path}: {}", resp.status());
+    resp.json().await.unwrap_or(serde_json::Value::Null)
+}
+
+async fn keys(url: &str) -> Vec<serde_json::Value> {
+    let v = control(url, reqwest::Method::GET, "keys", serde_json::Value::Null).await;
+    v["items"].as_array().cloned().unwrap_or_default()
+}
+
+async fn authenticates(url: &str, secret: &str) -> bool {
+    let resp = reqwest::Client::new()
+        .get(format!("{url}/v3.0/iam/roles"))
+        .bearer_auth(secret)
+        .send()
+        .await
+        .unwrap();
+    resp.status() != 401
+}
+
+fn run_key(pairs: &[(&str, Value)]) -> Value {
+    let schemas = tfplugin::Provider::schemas(&VisionOne::new()).clone();
+    let block = &schemas.ephemeral_resources["visionone_api_key"].block;
+    let mut v = Value::object(block.attributes.iter().map(|a| (a.name.clone(), Value::Null)));
+    for (k, x) in pairs {
+        v.set(k, x.clone());
+    }
+    v
+}
+
+const EPHEMERAL: &str = "visionone_api_key";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ephemeral_key_lives_from_open_to_close() {
+    let emu = emulator().await;
+    let url = emu.base_url();
+    let mut h = harness(&url, TOKEN).await;
+    let opened = h
+        .open_ephemeral(
+            EPHEMERAL,
+            &run_key(&[("role", "SIEM".into()), ("description", "ci".into())]),
+        )
+        .await;
+    assert!(!opened.step().has_errors(), "{}", opened.step().messages());
+    let r = &opened.result;
+    assert_eq!(r.get("name_prefix").as_str(), Some("terraform-run-"));
+    assert_eq!(r.get("expiration").as_str(), Some("1_month"));
+    assert_eq!(r.get("description").as_str(), Some("ci"), "the configured value stands");
+    assert!(r.get("name").as_str().is_some_and(|n| n.starts_with("terraform-run-")));
+    assert!(r.get("expires_at").as_str().is_some());
+    let secret = r.get("secret").as_str().unwrap().to_string();
+    assert!(authenticates(&url, &secret).await);
+    let on_server = keys(&url).await;
+    assert_eq!(on_server.len(), 1);
+    assert_eq!(
+        on_server[0]["description"],
+        format!("ci {}", terraform_provider_visionone::ephemeral::EPHEMERAL_MARKER)
+    );
+    let private = String::from_utf8(opened.private.clone()).unwrap();
+    assert!(!private.contains(&secret), "the secret travels in private");
+    let closed = h.close_ephemeral(EPHEMERAL, &opened.private).await;
+    assert!(!closed.has_errors(), "{}", closed.messages());
+    assert!(keys(&url).await.is_empty());
+    assert!(!authenticates(&url, &secret).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ephemeral_key_with_a_bad_role_makes_nothing() {
+    let emu = emulator().await;
+    let url = emu.base_url();
+    let mut h = harness(&url, TOKEN).await;
+    let opened = h
+        .open_ephemeral(EPHEMERAL, &run_key(&[("role", "Auditer".into())]))
+        .await;
+    assert!(opened.step().has_errors());
+    assert!(
+        opened.step().messages().contains("Auditor"),
+        "{}",
+        opened.step().messages()
+    );
+    assert!(opened.result.is_null());
+    let opened = h
+        .open_ephemeral(EPHEMERAL, &run_key(&[("role", "Master Administrator".into())]))
+        .await;
+    assert!(opened.step().has_errors());
+    assert!(keys(&url).await.is_empty());
+}
+
+/// Keys Terraform never closed (Ctrl-C) are deleted by StopProvider's shutdown hook.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_provider_deletes_the_keys_still_open() {
+    let emu = emulator().await;
+    let url = emu.base_url();
+    let mut h = harness(&url, TOKEN).await;
+    let cfg = run_key(&[("role", "SIEM".into())]);
+    let (a, b) = (
+        h.open_ephemeral(EPHEMERAL, &cfg).await,
+        h.open_ephemeral(EPHEMERAL, &cfg).await,
+    );
+    assert!(!a.step().has_errors() && !b.step().has_errors());
+    assert_eq!(keys(&url).await.len(), 2);
+    h.stop().await;
+    assert!(keys(&url).await.is_empty(), "{:?}", keys(&url).await);
+    // Terraform may still close them: a key already gone is closed.
+    let closed = h.close_ephemeral(EPHEMERAL, &a.private).await;
+    assert!(!closed.has_errors(), "{}", closed.messages());
+}
+
+/// A delete that keeps failing is tried again, then reported with the key's id, name and
+/// expiry; the key stays in the open set, and the shutdown hook deletes it once the API is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_close_names_the_key_and_shutdown_retries_it() {
+    let emu = emulator().await;
+    let url = emu.base_url();
+    let mut h = harness(&url, TOKEN).await;
+    let opened = h.open_ephemeral(EPHEMERAL, &run_key(&[("role", "SIEM".into())])).await;
+    assert!(!opened.step().has_errors(), "{}", opened.step().messages());
+    let (id, name) = (
+        opened.result.get("id").as_str().unwrap().to_string(),
+        opened.result.get("name").as_str().unwrap().to_string(),
+    );
+    let expires = opened.result.get("expires_at").as_str().unwrap().to_string();
+    control(
+        &url,
+        reqwest::Method::POST,
+        "faults",
+        serde_json::json!({"method": "POST", "path": "/v3.0/iam/apiKeys/delete", "kind": "500", "count": 1000}),
+    )
+    .await;
+    control(&url, reqwest::Method::DELETE, "calls", serde_json::Value::Null).await;
+    let closed = h.close_ephemeral(EPHEMERAL, &opened.private).await;
+    assert!(closed.has_errors());
+    let m = closed.messages();
+    assert!(m.contains(&id) && m.contains(&name) && m.contains(&expires), "{m}");
+    let calls = control(&url, reqwest::Method::GET, "calls", serde_json::Value::Null).await;
+    let deletes = calls["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["path"] == "/v3.0/iam/apiKeys/delete")
+        .count();
+    assert!(deletes >= 3, "the close was not retried: {deletes} delete calls");
+    assert_eq!(keys(&url).await.len(), 1);
+    control(&url, reqwest::Method::DELETE, "faults", serde_json::Value::Null).await;
+    h.stop().await;
+    assert!(
+        keys(&url).await.is_empty(),
+        "the shutdown hook did not delete the key left open"
+    );
+}
+
+/// After StopProvider the process may serve on (debug mode): keys opened later are tracked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_opened_after_a_stop_are_still_tracked() {
+    let emu = emulator().await;
+    let url = emu.base_url();
+    let mut h = harness(&url, TOKEN).await;
+    h.stop().await;
+    let opened = h.open_ephemeral(EPHEMERAL, &run_key(&[("role", "SIEM".into())])).await;
+    assert!(!opened.step().has_errors(), "{}", opened.step().messages());
+    assert_eq!(keys(&url).await.len(), 1);
+    h.stop().await;
+    assert!(keys(&url).await.is_empty());
+}

@@ -3,8 +3,8 @@
 //! provider renews certificates).
 
 mod calls;
-mod expiration;
-mod naming;
+pub(crate) mod expiration;
+pub(crate) mod naming;
 
 use crate::provider::Call;
 use crate::resources::conflict::{write_fresh, Refused};

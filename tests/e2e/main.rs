@@ -13,6 +13,7 @@ mod api_key;
 mod bed;
 mod company_network;
 mod custom_role;
+mod ephemeral;
 mod examples;
 mod harness;
 mod provider_block;

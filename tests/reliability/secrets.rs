@@ -143,6 +143,47 @@ fn secrets() {
         "the replacement after import has no new secret".into()
     });
 
+    // Terraform >= 1.10: a run key (ephemeral) configures an aliased provider; a provisioner
+    // hands the test the secret it got, which must then appear nowhere either.
+    if crate::harness::terraform_at_least("1.10") {
+        let side = tempfile::tempdir().unwrap();
+        let capture = side.path().join("run-key");
+        let run_key = format!(
+            r#"ephemeral "visionone_api_key" "run" {{
+  role = "Auditor"
+}}
+provider "visionone" {{
+  alias   = "run"
+  api_key = ephemeral.visionone_api_key.run.secret
+}}
+data "visionone_role" "siem" {{
+  provider = visionone.run
+  name     = "SIEM"
+}}
+resource "terraform_data" "capture" {{
+  provisioner "local-exec" {{
+    command     = "printf '%s' \"$RUN_KEY\" > {}"
+    environment = {{ RUN_KEY = ephemeral.visionone_api_key.run.secret }}
+  }}
+}}"#,
+            capture.display()
+        );
+        tf.write("main.tf", &config("third", &run_key));
+        t.ok(&tf, APPLY);
+        let seen = std::fs::read_to_string(&capture).unwrap_or_default();
+        r.check(seen.len() == 64, || {
+            "the run key's secret did not reach the provisioner".into()
+        });
+        r.check(!authenticates(&emu, &seen), || "the run key outlived the apply".into());
+        if !seen.is_empty() && !secrets.contains(&seen) {
+            secrets.push(seen);
+        }
+        let on_server = emu.keys().len();
+        r.check(on_server == 1, || {
+            format!("{on_server} keys on the server, want only the managed one")
+        });
+    }
+
     // The sensitive output, as users read it, and destroy.
     t.ok(&tf, &["output", "-no-color"]);
     t.ok(&tf, &["destroy", "-auto-approve", "-input=false", "-no-color"]);

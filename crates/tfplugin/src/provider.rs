@@ -34,6 +34,8 @@ pub struct ProviderSchemas {
     pub provider_meta: Option<Schema>,
     pub resources: BTreeMap<String, Schema>,
     pub data_sources: BTreeMap<String, Schema>,
+    /// Ephemeral resource types (protocol 6.7, Terraform >= 1.10); older Terraform ignores them.
+    pub ephemeral_resources: BTreeMap<String, Schema>,
 }
 
 pub struct ReadRequest {
@@ -141,6 +143,16 @@ pub trait Provider: Send + Sync + 'static {
     fn resource(&self, type_name: &str) -> Option<Arc<dyn ResourceType>>;
     /// The data source type named `type_name`, or `None` when the provider has none.
     fn data_source(&self, type_name: &str) -> Option<Arc<dyn DataSourceType>>;
+
+    /// The ephemeral resource type named `type_name` (Terraform >= 1.10 only calls these).
+    fn ephemeral_resource(&self, _type_name: &str) -> Option<Arc<dyn EphemeralResourceType>> {
+        None
+    }
+
+    /// The process is about to exit (StopProvider, SIGTERM, Terraform's Shutdown or the end of
+    /// the connection): release what must not outlive it. The server bounds it in time, so it
+    /// may be cut short; it may be called more than once.
+    async fn shutdown(&self) {}
 }
 
 /// One managed resource type as the transport calls it: its schema and the resource RPCs.
@@ -170,4 +182,46 @@ pub trait DataSourceType: Send + Sync + 'static {
         Diagnostics::new()
     }
     async fn read(&self, ctx: Ctx, config: Value) -> DataSourceResponse;
+}
+
+/// What OpenEphemeralResource answers: the result Terraform hands to consumers (never stored),
+/// and the bytes Close (and Renew) get back, the only thing they ever see.
+pub struct OpenResponse {
+    pub result: Value,
+    pub private: Vec<u8>,
+    /// When Terraform should call Renew; `None` for never.
+    pub renew_at: Option<std::time::SystemTime>,
+    pub diagnostics: Diagnostics,
+}
+
+/// What RenewEphemeralResource answers.
+pub struct RenewResponse {
+    pub private: Vec<u8>,
+    pub renew_at: Option<std::time::SystemTime>,
+    pub diagnostics: Diagnostics,
+}
+
+/// One ephemeral resource type as the transport calls it: a value that lives for one Terraform
+/// walk. Renew and Close see only `private` from Open, never the config or the result.
+#[async_trait::async_trait]
+pub trait EphemeralResourceType: Send + Sync + 'static {
+    fn schema(&self) -> &Schema;
+    async fn validate(&self, _ctx: Ctx, _config: Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+    async fn open(&self, ctx: Ctx, config: Value) -> OpenResponse;
+    /// Only called when Open asked for it with `renew_at`.
+    async fn renew(&self, _ctx: Ctx, private: Vec<u8>) -> RenewResponse {
+        let mut diagnostics = Diagnostics::new();
+        diagnostics.error(
+            "Renew not supported",
+            "This ephemeral resource cannot be renewed; this is a bug in the provider.",
+        );
+        RenewResponse {
+            private,
+            renew_at: None,
+            diagnostics,
+        }
+    }
+    async fn close(&self, ctx: Ctx, private: Vec<u8>) -> Diagnostics;
 }

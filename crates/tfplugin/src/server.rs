@@ -229,8 +229,21 @@ async fn run(provider: Arc<dyn Provider>, opts: ServeOptions, started: Started) 
         .await;
 
     let (tx, rx) = mpsc::channel(16);
-    tokio::spawn(accept_loop(listener, acceptor, tx, shutdown.clone()));
+    // Terraform holds one connection for the plugin's life: once it is gone (Terraform exited
+    // without Shutdown), nobody can call again. In debug mode every command attaches anew.
+    let last_gone = (!opts.debug).then(|| shutdown.clone());
+    tokio::spawn(accept_loop(listener, acceptor, tx, shutdown.clone(), last_gone));
     let incoming = tokio_stream::wrappers::ReceiverStream::new(rx);
+
+    // The provider's shutdown hook runs as soon as the process is asked to stop, alongside the
+    // connections' drain, so both fit in go-plugin's 2 s before it kills the plugin.
+    let hook = {
+        let (p, stopping) = (provider.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            stopping.cancelled().await;
+            crate::rpc::shut_down(&p).await;
+        })
+    };
 
     let server = tonic::transport::Server::builder()
         .add_service(crate::proto::tfplugin6::provider_server::ProviderServer::new(
@@ -250,12 +263,15 @@ async fn run(provider: Arc<dyn Provider>, opts: ServeOptions, started: Started) 
         shutdown.cancelled().await;
         tokio::time::sleep(Duration::from_secs(2)).await;
     };
-    tokio::select! {
-        r = server => r.map_err(ServeError::Transport)?,
-        _ = grace => {}
-    }
+    let served = tokio::select! {
+        r = server => r.map_err(ServeError::Transport),
+        _ = grace => Ok(()),
+    };
+    // However serving ended (a transport error included), the hook runs before the exit.
+    shutdown.cancel();
+    let _ = hook.await;
     log::debug("plugin server stopped", &[]);
-    Ok(())
+    served
 }
 
 fn print_stdout(line: &str) {
@@ -434,7 +450,12 @@ async fn accept_loop(
     tls: Option<TlsAcceptor>,
     tx: mpsc::Sender<std::io::Result<Io>>,
     shutdown: CancellationToken,
+    last_gone: Option<CancellationToken>,
 ) {
+    let live = Arc::new(Live {
+        count: std::sync::atomic::AtomicUsize::new(0),
+        on_last_gone: last_gone,
+    });
     loop {
         let accepted = tokio::select! {
             _ = shutdown.cancelled() => return,
@@ -442,10 +463,11 @@ async fn accept_loop(
         };
         match accepted {
             Ok(io) => {
-                let (tx, tls, shutdown) = (tx.clone(), tls.clone(), shutdown.clone());
+                let (tx, tls, shutdown, live) = (tx.clone(), tls.clone(), shutdown.clone(), live.clone());
                 tokio::spawn(async move {
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, finish(io, tls)).await {
-                        Ok(Ok(io)) => {
+                        Ok(Ok(mut io)) => {
+                            io.1 = Some(Live::enter(&live));
                             let _ = tx.send(Ok(io)).await;
                         }
                         // Terraform drops spare connections while it shuts the plugin down.
@@ -485,18 +507,44 @@ async fn accept(listener: &Listener) -> std::io::Result<Raw> {
 
 async fn finish(raw: Raw, tls: Option<TlsAcceptor>) -> std::io::Result<Io> {
     match (raw, tls) {
-        (Raw::Unix(s), Some(t)) => Ok(Io(Box::pin(t.accept(s).await?))),
-        (Raw::Tcp(s), Some(t)) => Ok(Io(Box::pin(t.accept(s).await?))),
-        (Raw::Unix(s), None) => Ok(Io(Box::pin(s))),
-        (Raw::Tcp(s), None) => Ok(Io(Box::pin(s))),
+        (Raw::Unix(s), Some(t)) => Ok(Io(Box::pin(t.accept(s).await?), None)),
+        (Raw::Tcp(s), Some(t)) => Ok(Io(Box::pin(t.accept(s).await?), None)),
+        (Raw::Unix(s), None) => Ok(Io(Box::pin(s), None)),
+        (Raw::Tcp(s), None) => Ok(Io(Box::pin(s), None)),
     }
 }
 
 trait AsyncIo: AsyncRead + AsyncWrite + Send {}
 impl<T: AsyncRead + AsyncWrite + Send> AsyncIo for T {}
 
-/// One connection, plain or TLS, unix or TCP.
-struct Io(Pin<Box<dyn AsyncIo>>);
+/// One connection, plain or TLS, unix or TCP, counted while it is open.
+struct Io(Pin<Box<dyn AsyncIo>>, Option<LiveGuard>);
+
+/// The connections open now; when the last one closes, `on_last_gone` fires.
+struct Live {
+    count: std::sync::atomic::AtomicUsize,
+    on_last_gone: Option<CancellationToken>,
+}
+
+struct LiveGuard(Arc<Live>);
+
+impl Live {
+    fn enter(live: &Arc<Live>) -> LiveGuard {
+        live.count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        LiveGuard(live.clone())
+    }
+}
+
+impl Drop for LiveGuard {
+    fn drop(&mut self) {
+        if self.0.count.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+            if let Some(t) = &self.0.on_last_gone {
+                log::debug("Terraform closed its connection: shutting down", &[]);
+                t.cancel();
+            }
+        }
+    }
+}
 
 impl Connected for Io {
     type ConnectInfo = ();

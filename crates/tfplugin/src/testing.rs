@@ -217,6 +217,99 @@ impl Harness {
     }
 }
 
+/// What OpenEphemeralResource answered.
+#[derive(Debug, Clone)]
+pub struct OpenedStep {
+    pub result: Value,
+    pub private: Vec<u8>,
+    pub diagnostics: Vec<pb::Diagnostic>,
+}
+
+impl OpenedStep {
+    pub fn step(&self) -> Step {
+        Step {
+            state: self.result.clone(),
+            requires_replace: vec![],
+            diagnostics: self.diagnostics.clone(),
+        }
+    }
+}
+
+/// Ephemeral resources (6.7), in Terraform's order: validate then open; close with Open's
+/// `private` only.
+impl Harness {
+    fn ephemeral_block(&self, type_name: &str) -> &Block {
+        &self.schemas.ephemeral_resources[type_name].block
+    }
+
+    /// ValidateEphemeralResourceConfig then, when it found no error, OpenEphemeralResource.
+    pub async fn open_ephemeral(&mut self, type_name: &str, config: &Value) -> OpenedStep {
+        let ty = self.ephemeral_block(type_name).value_type();
+        let mut diagnostics = self
+            .client
+            .validate_ephemeral_resource_config(pb::validate_ephemeral_resource_config::Request {
+                type_name: type_name.into(),
+                config: dv(config, &ty),
+            })
+            .await
+            .expect("ValidateEphemeralResourceConfig")
+            .into_inner()
+            .diagnostics;
+        let failed = diagnostics
+            .iter()
+            .any(|d| d.severity == pb::diagnostic::Severity::Error as i32);
+        if failed {
+            return OpenedStep {
+                result: Value::Null,
+                private: vec![],
+                diagnostics,
+            };
+        }
+        let r = self
+            .client
+            .open_ephemeral_resource(pb::open_ephemeral_resource::Request {
+                type_name: type_name.into(),
+                config: dv(config, &ty),
+                ..Default::default()
+            })
+            .await
+            .expect("OpenEphemeralResource")
+            .into_inner();
+        diagnostics.extend(r.diagnostics);
+        OpenedStep {
+            result: decoded(r.result.as_ref(), &ty),
+            private: r.private.unwrap_or_default(),
+            diagnostics,
+        }
+    }
+
+    /// CloseEphemeralResource with the `private` Open returned.
+    pub async fn close_ephemeral(&mut self, type_name: &str, private: &[u8]) -> Step {
+        let r = self
+            .client
+            .close_ephemeral_resource(pb::close_ephemeral_resource::Request {
+                type_name: type_name.into(),
+                private: Some(private.to_vec()),
+            })
+            .await
+            .expect("CloseEphemeralResource")
+            .into_inner();
+        Step {
+            state: Value::Null,
+            requires_replace: vec![],
+            diagnostics: r.diagnostics,
+        }
+    }
+
+    /// StopProvider (Ctrl-C): cancels in-flight calls and runs the provider's shutdown hook.
+    pub async fn stop(&mut self) {
+        self.client
+            .stop_provider(pb::stop_provider::Request {})
+            .await
+            .expect("StopProvider");
+    }
+}
+
 impl Drop for Harness {
     fn drop(&mut self) {
         self.server.abort();

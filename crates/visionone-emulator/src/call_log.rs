@@ -18,6 +18,9 @@ pub struct Call {
     /// Entries answered by a batch call (207), so that batch sizes can be read off the log.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<usize>,
+    /// The id of the API key that made the call; absent for an admin token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 #[derive(Default)]

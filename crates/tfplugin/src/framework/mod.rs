@@ -3,12 +3,14 @@
 //! applied by one [`planner`] and one [`validator`], CRUD traits with adapters that make the
 //! protocol answers ([`resource`]), and a provider composed by kind ([`server`]).
 
+pub mod ephemeral;
 pub mod model;
 pub mod planner;
 pub mod resource;
 pub mod server;
 pub mod validator;
 
+pub use ephemeral::{ephemeral, EphemeralHandler, EphemeralResource, Opened};
 pub use model::{attr_from_value, attr_to_value, check_model, Attr, AttrValue, Model, ModelError};
 pub use resource::{
     data_source, resource, DataSource, DataSourceHandler, Failure, Imported, Plan, Resource, ResourceHandler,

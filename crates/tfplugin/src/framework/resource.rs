@@ -191,7 +191,11 @@ fn write_back<M: Model>(base: &Value, before: &M, after: &M) -> Value {
 }
 
 /// The validation errors of the schema's rules, then the resource's own (when the config converts).
-fn validate_with<M: Model>(schema: &Schema, config: &Value, own: impl FnOnce(&M, &mut Diagnostics)) -> Diagnostics {
+pub(super) fn validate_with<M: Model>(
+    schema: &Schema,
+    config: &Value,
+    own: impl FnOnce(&M, &mut Diagnostics),
+) -> Diagnostics {
     let mut d = super::validator::validate(&schema.block, config);
     match M::from_value(config) {
         Ok(m) => own(&m, &mut d),

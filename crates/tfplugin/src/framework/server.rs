@@ -6,12 +6,14 @@
 //!
 //! [`Provider`]: crate::provider::Provider
 
+use super::ephemeral::EphemeralHandler;
 use super::resource::{DataSourceHandler, ResourceHandler};
 use crate::diag::Diagnostics;
 use crate::provider::{
     ApplyRequest, ApplyResponse, Ctx, DataSourceResponse, DataSourceType, ImportResponse, PlanRequest, PlanResponse,
     ProviderSchemas, ReadRequest, ReadResponse, ResourceType,
 };
+use crate::provider::{EphemeralResourceType, OpenResponse};
 use crate::schema::Schema;
 use crate::value::Value;
 use std::collections::BTreeMap;
@@ -32,6 +34,15 @@ pub trait ProviderCore: Send + Sync + 'static {
     async fn configure(&self, ctx: Ctx, terraform_version: String, config: Value) -> Diagnostics;
     /// The data for one call.
     fn data(&self, ctx: Ctx) -> Self::Data;
+
+    /// Ephemeral resource types (Terraform >= 1.10).
+    fn ephemeral_resources(&self) -> Vec<Box<dyn EphemeralHandler<Self::Data>>> {
+        Vec::new()
+    }
+
+    /// The process is about to exit: release what must not outlive it (what ephemeral
+    /// resources still hold open). The server cuts it short after about 1.5 s.
+    async fn shutdown(&self) {}
 }
 
 /// The registry: every type by kind, with the schemas built once.
@@ -40,10 +51,12 @@ pub struct Server<C: ProviderCore> {
     schemas: ProviderSchemas,
     resources: BTreeMap<&'static str, Arc<BoundResource<C>>>,
     data_sources: BTreeMap<&'static str, Arc<BoundDataSource<C>>>,
+    ephemeral_resources: BTreeMap<&'static str, Arc<BoundEphemeral<C>>>,
 }
 
 type BoundResource<C> = Bound<C, dyn ResourceHandler<<C as ProviderCore>::Data>>;
 type BoundDataSource<C> = Bound<C, dyn DataSourceHandler<<C as ProviderCore>::Data>>;
+type BoundEphemeral<C> = Bound<C, dyn EphemeralHandler<<C as ProviderCore>::Data>>;
 
 /// A type's handler with the core that makes the data for each of its calls.
 pub struct Bound<C, H: ?Sized> {
@@ -87,6 +100,19 @@ impl<C: ProviderCore> Server<C> {
                 )
             })
             .collect();
+        let ephemeral_resources: BTreeMap<_, _> = core
+            .ephemeral_resources()
+            .into_iter()
+            .map(|e| {
+                (
+                    e.type_name(),
+                    Arc::new(Bound {
+                        core: core.clone(),
+                        handler: e,
+                    }),
+                )
+            })
+            .collect();
         let schemas = ProviderSchemas {
             provider: core.schema(),
             provider_meta: None,
@@ -98,12 +124,17 @@ impl<C: ProviderCore> Server<C> {
                 .iter()
                 .map(|(k, d)| (k.to_string(), d.handler.schema().clone()))
                 .collect(),
+            ephemeral_resources: ephemeral_resources
+                .iter()
+                .map(|(k, e)| (k.to_string(), e.handler.schema().clone()))
+                .collect(),
         };
         Server {
             core,
             schemas,
             resources,
             data_sources,
+            ephemeral_resources,
         }
     }
 
@@ -121,7 +152,12 @@ impl<C: ProviderCore> Server<C> {
             .data_sources
             .values()
             .map(|d| (d.handler.type_name(), d.handler.check_model()));
+        let e = self
+            .ephemeral_resources
+            .values()
+            .map(|e| (e.handler.type_name(), e.handler.check_model()));
         r.chain(d)
+            .chain(e)
             .filter_map(|(n, c)| c.err().map(|e| format!("{n}: {e}")))
             .collect()
     }
@@ -147,6 +183,14 @@ impl<C: ProviderCore> crate::provider::Provider for Server<C> {
         self.data_sources
             .get(type_name)
             .map(|d| d.clone() as Arc<dyn DataSourceType>)
+    }
+    fn ephemeral_resource(&self, type_name: &str) -> Option<Arc<dyn EphemeralResourceType>> {
+        self.ephemeral_resources
+            .get(type_name)
+            .map(|e| e.clone() as Arc<dyn EphemeralResourceType>)
+    }
+    async fn shutdown(&self) {
+        self.core.shutdown().await
     }
 }
 
@@ -185,5 +229,21 @@ impl<C: ProviderCore> DataSourceType for BoundDataSource<C> {
     }
     async fn read(&self, ctx: Ctx, config: Value) -> DataSourceResponse {
         self.handler.read(&self.core.data(ctx), config).await
+    }
+}
+
+#[async_trait::async_trait]
+impl<C: ProviderCore> EphemeralResourceType for BoundEphemeral<C> {
+    fn schema(&self) -> &Schema {
+        self.handler.schema()
+    }
+    async fn validate(&self, _ctx: Ctx, config: Value) -> Diagnostics {
+        self.handler.validate(&config)
+    }
+    async fn open(&self, ctx: Ctx, config: Value) -> OpenResponse {
+        self.handler.open(&self.core.data(ctx), config).await
+    }
+    async fn close(&self, ctx: Ctx, private: Vec<u8>) -> Diagnostics {
+        self.handler.close(&self.core.data(ctx), private).await
     }
 }

@@ -5,6 +5,7 @@
 //! diagnostic instead of a dropped connection.
 
 mod data_source;
+mod ephemeral;
 mod provider;
 mod resource;
 
@@ -67,6 +68,22 @@ impl ProviderService {
                 None
             }
         }
+    }
+}
+
+/// How long the provider's shutdown hook may run: go-plugin kills a plugin that has not exited
+/// 2 s after asking it to, so exit is never held up beyond this.
+pub(crate) const SHUTDOWN_BUDGET: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// Runs [`Provider::shutdown`] in a task of its own (a panic is only logged), cut short after
+/// [`SHUTDOWN_BUDGET`].
+pub(crate) async fn shut_down(provider: &Arc<dyn Provider>) {
+    let p = provider.clone();
+    let task = tokio::spawn(async move { p.shutdown().await });
+    match tokio::time::timeout(SHUTDOWN_BUDGET, task).await {
+        Ok(Ok(())) => {}
+        Ok(Err(_)) => crate::log::error("provider shutdown hook failed", &[]),
+        Err(_) => crate::log::warn("provider shutdown hook cut short", &[]),
     }
 }
 
@@ -137,7 +154,7 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         _req: Request<pb::stop_provider::Request>,
     ) -> Result<Response<pb::stop_provider::Response>, Status> {
-        Ok(Response::new(self.stop_all()))
+        Ok(Response::new(self.stop_all().await))
     }
 
     async fn validate_resource_config(
@@ -188,5 +205,31 @@ impl pb::provider_server::Provider for ProviderService {
         req: Request<pb::read_data_source::Request>,
     ) -> Result<Response<pb::read_data_source::Response>, Status> {
         Ok(Response::new(self.read_data(req.into_inner()).await))
+    }
+
+    // Ephemeral resources (6.7): see `ephemeral.rs`.
+    async fn validate_ephemeral_resource_config(
+        &self,
+        req: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
+        Ok(Response::new(self.validate_ephemeral(req.into_inner()).await))
+    }
+    async fn open_ephemeral_resource(
+        &self,
+        req: Request<pb::open_ephemeral_resource::Request>,
+    ) -> Result<Response<pb::open_ephemeral_resource::Response>, Status> {
+        Ok(Response::new(self.open_ephemeral(req.into_inner()).await))
+    }
+    async fn renew_ephemeral_resource(
+        &self,
+        req: Request<pb::renew_ephemeral_resource::Request>,
+    ) -> Result<Response<pb::renew_ephemeral_resource::Response>, Status> {
+        Ok(Response::new(self.renew_ephemeral(req.into_inner()).await))
+    }
+    async fn close_ephemeral_resource(
+        &self,
+        req: Request<pb::close_ephemeral_resource::Request>,
+    ) -> Result<Response<pb::close_ephemeral_resource::Response>, Status> {
+        Ok(Response::new(self.close_ephemeral(req.into_inner()).await))
     }
 }

@@ -30,6 +30,11 @@ impl ProviderService {
                 .keys()
                 .map(|k| pb::get_metadata::ResourceMetadata { type_name: k.clone() })
                 .collect(),
+            ephemeral_resources: s
+                .ephemeral_resources
+                .keys()
+                .map(|k| pb::get_metadata::EphemeralMetadata { type_name: k.clone() })
+                .collect(),
             ..Default::default()
         }
     }
@@ -51,6 +56,11 @@ impl ProviderService {
             diagnostics: vec![],
             provider_meta: s.provider_meta.as_ref().map(schema_to_proto),
             server_capabilities: Some(capabilities()),
+            ephemeral_resource_schemas: s
+                .ephemeral_resources
+                .iter()
+                .map(|(k, v)| (k.clone(), schema_to_proto(v)))
+                .collect(),
             ..Default::default()
         }
     }
@@ -90,9 +100,12 @@ impl ProviderService {
         }
     }
 
-    pub(super) fn stop_all(&self) -> pb::stop_provider::Response {
+    /// Cancels in-flight calls, then gives the provider its (bounded) shutdown hook: after a
+    /// Ctrl-C Terraform may end the process without closing what it opened.
+    pub(super) async fn stop_all(&self) -> pb::stop_provider::Response {
         crate::log::debug("StopProvider: cancelling in-flight operations", &[]);
         self.stop();
+        super::shut_down(&self.provider).await;
         pb::stop_provider::Response { error: String::new() }
     }
 }

@@ -19,7 +19,7 @@ use visionone_api::{
 };
 
 use super::body;
-use super::pipeline::{BatchItems, Surface};
+use super::pipeline::{BatchItems, CallerKey, Surface};
 use super::routes::{self, Miss, Route};
 use crate::app::{lock, App};
 use crate::clock::Ts;
@@ -105,6 +105,20 @@ async fn try_process(app: &Arc<App>, req: Request<Incoming>) -> Result<Response,
     let body = body::read(incoming).await?;
     let now = app.clock.now();
     let principal = authenticate(app, &parts, now)?;
+    // The call log names the API key that made a call (tests check who used which key).
+    let key = match &principal {
+        Principal::Key(id) => Some(CallerKey(id.clone())),
+        Principal::Admin => None,
+    };
+    let mut resp = authorized(app, parts, body, now, principal).unwrap_or_else(|e| e.into_response());
+    if let Some(k) = key {
+        resp.extensions_mut().insert(k);
+    }
+    Ok(resp)
+}
+
+/// A call whose credential is good: route, permission, dispatch.
+fn authorized(app: &Arc<App>, parts: Parts, body: Bytes, now: Ts, principal: Principal) -> Result<Response, ApiError> {
     let sub = parts.uri.path().strip_prefix("/v3.0").unwrap_or_default();
     let route = routes::route(&parts.method, sub).map_err(|m| match m {
         Miss::NotFound => ApiError::not_found(format!("no such API: {} {}", parts.method, parts.uri.path())),

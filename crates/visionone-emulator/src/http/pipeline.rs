@@ -29,6 +29,10 @@ pub trait Surface {
 #[derive(Clone, Copy)]
 pub struct BatchItems(pub usize);
 
+/// The id of the API key a call authenticated with (none for an admin token), for the call log.
+#[derive(Clone)]
+pub struct CallerKey(pub String);
+
 /// Serve one API call, applying any injected fault, and log it.
 pub async fn serve<S: Surface>(app: &Arc<App>, req: Request<Incoming>) -> Response {
     let method = req.method().to_string();
@@ -45,12 +49,14 @@ pub async fn serve<S: Surface>(app: &Arc<App>, req: Request<Incoming>) -> Respon
         resp.status().as_u16()
     };
     let items = resp.extensions().get::<BatchItems>().map(|b| b.0);
+    let key = resp.extensions().get::<CallerKey>().map(|k| k.0.clone());
     lock(&app.controls).calls.push(Call {
         method,
         path,
         status,
         fault,
         items,
+        key,
     });
     resp
 }
