@@ -162,10 +162,9 @@ fn first_key_is_made_through_a_username_password_session() {
     assert!(emu.workload_keys().is_empty());
 }
 
-/// Needs the provider's shutdown hook (ProviderCore::shutdown, being added to tfplugin) to call
-/// `Core::end_workload_session`; until then the session idles out on the manager.
+/// The shutdown hook (`Core::shutdown`) ends the sign-in session of every provider process
+/// Terraform started, instead of leaving it to idle out on the manager.
 #[test]
-#[ignore = "needs ProviderCore::shutdown wired to Core::end_workload_session"]
 fn the_session_ends_when_the_provider_stops() {
     let emu = login_emulator();
     let mut tf = Tf::new(&emu);
