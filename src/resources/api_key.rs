@@ -12,7 +12,7 @@ use crate::resources::conflict::{write_fresh, Refused};
 use crate::roles::Holder;
 use rotation::Policy;
 use std::collections::BTreeMap;
-use tfplugin::framework::{Attr, Failure, Imported, Plan, Resource};
+use tfplugin::framework::{Attr, Failure, Identity, Imported, Plan, Resource};
 use tfplugin::{Attribute, AttributePath, Block, Diagnostics, Schema, Validator};
 use visionone_client::api::{ApiKey, ApiKeyCreate, ApiKeyUpdate, Status, MASTER_ADMINISTRATOR};
 use visionone_client::{CancellationToken, Client, Error};
@@ -279,12 +279,15 @@ impl Resource<Call> for ApiKeyResource {
     async fn import(&self, call: &Call, id: &str) -> Result<Imported<ApiKeyState>, Diagnostics> {
         let client = call.client()?;
         let mut d = Diagnostics::new();
-        let key = match calls::read_one(client, id, &call.ctx.cancel).await {
-            Ok(Some((key, _))) => key,
+        let key = match calls::find_for_import(client, id, &call.ctx.cancel).await {
+            Ok(Some(key)) => key,
             Ok(None) => {
                 d.error(
                     "API key not found",
-                    format!("No API key with id {id:?} exists in this tenant. Import takes the key's id (see the visionone_api_keys data source)."),
+                    format!(
+                        "No API key has the id or the name {id:?} in this tenant. Import takes the key's id or \
+                         its exact name (see the visionone_api_keys data source)."
+                    ),
                 );
                 return Err(d);
             }
@@ -301,6 +304,10 @@ impl Resource<Call> for ApiKeyResource {
              `terraform apply -replace=visionone_api_key.<name>`.",
         );
         Ok(Imported { state, warnings: d })
+    }
+
+    fn identity(&self) -> Identity {
+        Identity::new(0).attr("id", "The key's id.")
     }
 }
 

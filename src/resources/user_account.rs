@@ -11,8 +11,8 @@
 
 use crate::provider::Call;
 use crate::roles::{truncate, Holder};
-use tfplugin::framework::{Attr, Failure, Imported, Plan, Resource};
-use tfplugin::{Attribute, AttributePath, Block, Diagnostics, Schema, Validator};
+use tfplugin::framework::{Attr, Failure, Identity, Imported, Plan, Resource};
+use tfplugin::{Attribute, AttributePath, Block, Diagnostics, Schema, Validator, Value};
 use visionone_api::{Account, AccountCreate, AccountStatus, AccountUpdate, AuthType, Status};
 use visionone_client::{CancellationToken, Client, Error};
 
@@ -95,6 +95,17 @@ impl Resource<Call> for UserAccount {
 
     async fn import(&self, call: &Call, id: &str) -> Result<Imported<AccountState>, Diagnostics> {
         import(call, id).await
+    }
+
+    /// By email and auth type: the id changes when an invitation is accepted, these do not.
+    fn identity(&self) -> Identity {
+        Identity::new(0)
+            .attr("email", "The account's email address.")
+            .attr("auth_type", "How the person signs in: `local`, `saml` or `saml_group`.")
+    }
+
+    async fn import_identity(&self, call: &Call, identity: &Value) -> Result<Imported<AccountState>, Diagnostics> {
+        import_by_identity(call, identity).await
     }
 }
 
@@ -573,6 +584,37 @@ async fn import(call: &Call, arg: &str) -> Result<Imported<AccountState>, Diagno
         Ok(None) => diagnostics.error(
             "User account not found",
             format!("No account has the id or email {:?}.", truncate(arg)),
+        ),
+        Err(e) => diagnostics.error("Could not look up the user account", e.to_string()),
+    }
+    Err(diagnostics)
+}
+
+/// Import from `import { identity = { email = ..., auth_type = ... } }`.
+async fn import_by_identity(call: &Call, identity: &Value) -> Result<Imported<AccountState>, Diagnostics> {
+    let mut diagnostics = Diagnostics::new();
+    let email = identity.get("email").as_str().unwrap_or_default();
+    let auth = identity.get("auth_type").as_str().unwrap_or_default();
+    let Some(auth_type) = auth_type_from_hcl(auth) else {
+        diagnostics.error(
+            "Invalid identity",
+            format!(
+                "`auth_type` {:?} is not one of `local`, `saml`, `saml_group`.",
+                truncate(auth)
+            ),
+        );
+        return Err(diagnostics);
+    };
+    match locate(call.client()?, "", email, Some(auth_type), &call.ctx.cancel).await {
+        Ok(Some(a)) => {
+            return Ok(Imported {
+                state: state_from(&a, None),
+                warnings: diagnostics,
+            })
+        }
+        Ok(None) => diagnostics.error(
+            "User account not found",
+            format!("No {auth} account has the email {:?}.", truncate(email)),
         ),
         Err(e) => diagnostics.error("Could not look up the user account", e.to_string()),
     }

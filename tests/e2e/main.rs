@@ -15,6 +15,7 @@ mod company_network;
 mod custom_role;
 mod examples;
 mod harness;
+mod identity;
 mod provider_block;
 mod runner;
 mod upgrade;

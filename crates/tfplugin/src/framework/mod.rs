@@ -3,12 +3,16 @@
 //! applied by one [`planner`] and one [`validator`], CRUD traits with adapters that make the
 //! protocol answers ([`resource`]), and a provider composed by kind ([`server`]).
 
+pub mod identity;
+pub mod list;
 pub mod model;
 pub mod planner;
 pub mod resource;
 pub mod server;
 pub mod validator;
 
+pub use identity::Identity;
+pub use list::{list_resource, Found, ListResource, ListResourceHandler};
 pub use model::{attr_from_value, attr_to_value, check_model, Attr, AttrValue, Model, ModelError};
 pub use resource::{
     data_source, resource, DataSource, DataSourceHandler, Failure, Imported, Plan, Resource, ResourceHandler,
