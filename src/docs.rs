@@ -718,6 +718,7 @@ mod tests {
             provider_meta: None,
             resources,
             data_sources: BTreeMap::new(),
+            ..Default::default()
         }
     }
 

@@ -9,6 +9,7 @@ pub mod client;
 pub mod config;
 pub mod data_sources;
 pub mod docs;
+pub mod list_resources;
 pub mod provider;
 pub mod resources;
 pub mod roles;

@@ -4,9 +4,9 @@
 
 use crate::config;
 use crate::roles::Roles;
-use crate::{data_sources, resources};
+use crate::{data_sources, list_resources, resources};
 use std::sync::{Arc, RwLock};
-use tfplugin::framework::{DataSourceHandler, ProviderCore, ResourceHandler, Server};
+use tfplugin::framework::{DataSourceHandler, ListResourceHandler, ProviderCore, ResourceHandler, Server};
 use tfplugin::{Ctx, Diagnostics, Schema, Value};
 use visionone_client::Client;
 
@@ -73,6 +73,10 @@ impl ProviderCore for Core {
 
     fn data_sources(&self) -> Vec<Box<dyn DataSourceHandler<Call>>> {
         data_sources::all()
+    }
+
+    fn list_resources(&self) -> Vec<Box<dyn ListResourceHandler<Call>>> {
+        list_resources::all()
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {

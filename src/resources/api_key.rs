@@ -82,7 +82,7 @@ fn schema() -> Schema {
         )
         .attr(
             Attribute::string("name_prefix")
-                .optional()
+                .optional_omitted_when_null()
                 .requires_replace()
                 .validate(Validator::ConflictsWith(vec!["name".into()]))
                 .validate(Validator::Length {
@@ -96,7 +96,7 @@ fn schema() -> Schema {
         )
         .attr(
             Attribute::string("description")
-                .optional()
+                .optional_omitted_when_null()
                 .description("Free text shown in the console."),
         )
         .attr(Attribute::string("role").required().description(
@@ -127,7 +127,7 @@ fn schema() -> Schema {
         )
         .attr(
             Attribute::number("rotate_before_days")
-                .optional()
+                .optional_omitted_when_null()
                 .validate(Validator::WholeAtLeast { min: 0, unit: "days" })
                 .description(
                     "Rotate the key this many days before it expires: from then on the plan replaces it. Changing \
@@ -136,7 +136,7 @@ fn schema() -> Schema {
         )
         .attr(
             Attribute::number("max_age_days")
-                .optional()
+                .optional_omitted_when_null()
                 .validate(Validator::WholeAtLeast { min: 1, unit: "days" })
                 .description(
                     "Rotate the key once it is this many days old, also for keys that never expire (whichever of \
@@ -145,7 +145,7 @@ fn schema() -> Schema {
         )
         .attr(
             Attribute::string_map("rotation_triggers")
-                .optional()
+                .optional_omitted_when_null()
                 .requires_replace()
                 .description("Arbitrary values, like `keepers`."),
         )
@@ -338,7 +338,7 @@ fn policy(state: &ApiKeyState, settings: &ApiKeyState) -> Policy {
     }
 }
 
-fn now(client: &Client) -> i64 {
+pub(crate) fn now(client: &Client) -> i64 {
     rotation::unix(client.server_now())
 }
 
@@ -536,6 +536,11 @@ fn update_error(id: &str, e: &Error) -> (String, String) {
 
 /// `state` updated from the server's view of the key; the secret and the settings only
 /// Terraform knows (prefix, rotation settings, the spelling of `expiration`) are kept.
+/// A key as an import would record it (no secret): what `terraform query` lists.
+pub(crate) fn imported_state(key: &ApiKey, now: i64) -> ApiKeyState {
+    refreshed(ApiKeyState::default(), key, now)
+}
+
 fn refreshed(state: ApiKeyState, key: &ApiKey, now: i64) -> ApiKeyState {
     let desc = key.description.clone().filter(|s| !s.is_empty());
     let description = match desc {

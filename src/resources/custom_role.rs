@@ -111,7 +111,7 @@ pub(crate) fn schema() -> Schema {
             )))
             .attr(
                 Attribute::string("description")
-                    .optional()
+                    .optional_omitted_when_null()
                     .description("What the role is for. Removing it clears the description on the server."),
             )
             .attr(

@@ -144,7 +144,7 @@ fn schema() -> Schema {
             ))
             .attr(
                 Attribute::string("description")
-                    .optional()
+                    .optional_omitted_when_null()
                     .validate(Validator::Pattern {
                         rule: "hold at most 1000 characters",
                         check: |s| s.chars().count() <= MAX_DESCRIPTION,
@@ -194,7 +194,7 @@ fn auth_type_from_hcl(s: &str) -> Option<AuthType> {
     AUTH_TYPES.iter().find(|(n, _)| *n == s).map(|(_, t)| *t)
 }
 
-fn auth_type_to_hcl(t: AuthType) -> &'static str {
+pub(crate) fn auth_type_to_hcl(t: AuthType) -> &'static str {
     AUTH_TYPES
         .iter()
         .find(|(_, x)| *x == t)
@@ -204,7 +204,7 @@ fn auth_type_to_hcl(t: AuthType) -> &'static str {
 
 /// The state for an account as the API shows it. `prior` keeps the user's spelling where the API
 /// means the same thing (email case, an empty description).
-fn state_from(a: &Account, prior: Option<&AccountState>) -> AccountState {
+pub(crate) fn state_from(a: &Account, prior: Option<&AccountState>) -> AccountState {
     let prior_email = prior
         .and_then(|p| p.email.as_deref())
         .filter(|e| e.eq_ignore_ascii_case(&a.email));

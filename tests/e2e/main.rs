@@ -17,6 +17,7 @@ mod examples;
 mod harness;
 mod identity;
 mod provider_block;
+mod query;
 mod runner;
 mod upgrade;
 mod user_account;

@@ -15,6 +15,9 @@ pub struct Found<M> {
     pub object: M,
 }
 
+/// What a list yields, in order: objects found, or an error that ends the list.
+pub type Results<M> = BoxStream<'static, Result<Found<M>, Diagnostics>>;
+
 /// A list resource type against provider data `P`; its `TYPE_NAME` is the managed resource's.
 pub trait ListResource<P: Send + 'static>: Send + Sync + 'static {
     /// The `config { ... }` block.
@@ -27,12 +30,7 @@ pub trait ListResource<P: Send + 'static>: Send + Sync + 'static {
     fn validate(&self, _config: &Self::Config, _d: &mut Diagnostics) {}
     /// The objects matching `config`, as they are read. `include_resource_object` says whether
     /// Terraform wants the whole object (it always gets the identity and the name).
-    fn list(
-        &self,
-        p: P,
-        config: Self::Config,
-        include_resource_object: bool,
-    ) -> BoxStream<'static, Result<Found<Self::Object>, Diagnostics>>;
+    fn list(&self, p: P, config: Self::Config, include_resource_object: bool) -> Results<Self::Object>;
 }
 
 /// A list resource as the provider server calls it.
@@ -97,5 +95,70 @@ impl<P: Send + 'static, L: ListResource<P>> ListResourceHandler<P> for ListAdapt
                 })
             })
             .boxed()
+    }
+}
+
+/// Results read page by page: `fetch(cursor)` gives one page's results and the cursor of the
+/// next page (`None` after the last). A page is read only once the one before is consumed, so
+/// at most one page is held and reading stops as soon as the consumer does.
+pub fn paged<C, T, F, Fut>(first: C, fetch: F) -> BoxStream<'static, Result<T, Diagnostics>>
+where
+    C: Send + 'static,
+    T: Send + 'static,
+    F: FnMut(C) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<C>), Diagnostics>> + Send + 'static,
+{
+    futures_util::stream::unfold((Some(first), fetch), |(cursor, mut fetch)| async move {
+        let page = fetch(cursor?).await;
+        Some(match page {
+            Ok((items, next)) => (Ok(items), (next, fetch)),
+            Err(d) => (Err(d), (None, fetch)),
+        })
+    })
+    .flat_map(|page| match page {
+        Ok(items) => futures_util::stream::iter(items.into_iter().map(Ok)).boxed(),
+        Err(d) => futures_util::stream::iter([Err(d)]).boxed(),
+    })
+    .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn pages_are_read_only_as_far_as_consumed() {
+        let reads = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = reads.clone();
+        let s = paged(0u32, move |page| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async move { Ok((vec![page * 10, page * 10 + 1], (page < 9).then_some(page + 1))) }
+        });
+        let first: Vec<_> = s.take(3).collect().await;
+        assert_eq!(
+            first.into_iter().map(Result::unwrap).collect::<Vec<_>>(),
+            vec![0, 1, 10]
+        );
+        assert_eq!(
+            reads.load(std::sync::atomic::Ordering::SeqCst),
+            2,
+            "two pages for three results"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_error_ends_the_stream() {
+        let s = paged(0u32, |page| async move {
+            if page == 1 {
+                let mut d = Diagnostics::new();
+                d.error("boom", "");
+                Err(d)
+            } else {
+                Ok((vec![page], Some(page + 1)))
+            }
+        });
+        let all: Vec<_> = s.collect().await;
+        assert_eq!(all.len(), 2);
+        assert!(all[1].is_err());
     }
 }

@@ -12,7 +12,7 @@ pub mod server;
 pub mod validator;
 
 pub use identity::Identity;
-pub use list::{list_resource, Found, ListResource, ListResourceHandler};
+pub use list::{list_resource, paged, Found, ListResource, ListResourceHandler, Results};
 pub use model::{attr_from_value, attr_to_value, check_model, Attr, AttrValue, Model, ModelError};
 pub use resource::{
     data_source, resource, DataSource, DataSourceHandler, Failure, Imported, Plan, Resource, ResourceHandler,

@@ -10,6 +10,8 @@ fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
         plan_destroy: false,
         get_provider_schema_optional: false,
+        // Terraform >= 1.14 asks GenerateResourceConfig for `-generate-config-out` (older ignore it).
+        generate_resource_config: true,
         ..Default::default()
     }
 }
@@ -29,6 +31,11 @@ impl ProviderService {
                 .resources
                 .keys()
                 .map(|k| pb::get_metadata::ResourceMetadata { type_name: k.clone() })
+                .collect(),
+            list_resources: s
+                .list_resources
+                .keys()
+                .map(|k| pb::get_metadata::ListResourceMetadata { type_name: k.clone() })
                 .collect(),
             ..Default::default()
         }
@@ -51,6 +58,12 @@ impl ProviderService {
             diagnostics: vec![],
             provider_meta: s.provider_meta.as_ref().map(schema_to_proto),
             server_capabilities: Some(capabilities()),
+            // 6.10: list resources (`terraform query`).
+            list_resource_schemas: s
+                .list_resources
+                .iter()
+                .map(|(k, v)| (k.clone(), schema_to_proto(v)))
+                .collect(),
             ..Default::default()
         }
     }
