@@ -9,7 +9,9 @@ use crate::proto::tfplugin6 as pb;
 fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
         plan_destroy: false,
-        get_provider_schema_optional: false,
+        // Every RPC works without a GetProviderSchema first (the schemas are built with the
+        // server), so Terraform >= 1.6 may reuse its cached schema: a `plan` asks once, not 3 times.
+        get_provider_schema_optional: true,
         // Terraform >= 1.14 asks GenerateResourceConfig for `-generate-config-out` (older ignore it).
         generate_resource_config: true,
         ..Default::default()
@@ -42,6 +44,8 @@ impl ProviderService {
     }
 
     pub(super) fn provider_schema(&self) -> pb::get_provider_schema::Response {
+        // One line per call, to count them (`get_provider_schema_optional` saves most).
+        crate::log::debug("GetProviderSchema", &[]);
         let s = self.provider.schemas();
         pb::get_provider_schema::Response {
             provider: Some(schema_to_proto(&s.provider)),
