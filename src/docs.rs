@@ -23,6 +23,8 @@ pub enum Kind {
     Provider,
     Resource,
     DataSource,
+    /// `list` blocks of `terraform query` (Terraform >= 1.14).
+    ListResource,
 }
 
 impl Kind {
@@ -31,6 +33,7 @@ impl Kind {
             Kind::Provider => "Provider",
             Kind::Resource => "Resource",
             Kind::DataSource => "Data Source",
+            Kind::ListResource => "List Resource",
         }
     }
 }
@@ -52,6 +55,7 @@ impl Page<'_> {
             Kind::Provider => PathBuf::from("index.md"),
             Kind::Resource => Path::new("resources").join(format!("{short}.md")),
             Kind::DataSource => Path::new("data-sources").join(format!("{short}.md")),
+            Kind::ListResource => Path::new("list-resources").join(format!("{short}.md")),
         }
     }
 
@@ -63,6 +67,9 @@ impl Page<'_> {
             Kind::DataSource => Path::new("examples/data-sources")
                 .join(self.type_name)
                 .join("data-source.tf"),
+            Kind::ListResource => Path::new("examples/list-resources")
+                .join(self.type_name)
+                .join("query.tfquery.hcl"),
         }
     }
 }
@@ -81,6 +88,11 @@ pub fn pages(schemas: &ProviderSchemas) -> Vec<Page<'_>> {
     }));
     v.extend(schemas.data_sources.iter().map(|(n, s)| Page {
         kind: Kind::DataSource,
+        type_name: n,
+        schema: s,
+    }));
+    v.extend(schemas.list_resources.iter().map(|(n, s)| Page {
+        kind: Kind::ListResource,
         type_name: n,
         schema: s,
     }));
@@ -442,7 +454,7 @@ pub fn check(dir: &Path, schemas: &ProviderSchemas) -> Vec<Mismatch> {
         }
     }
     let known: Vec<PathBuf> = pages.iter().map(Page::path).collect();
-    for sub in ["resources", "data-sources"] {
+    for sub in ["resources", "data-sources", "list-resources"] {
         for path in markdown_files(&dir.join(sub)) {
             let rel = Path::new(sub).join(&path);
             if !known.contains(&rel) {
