@@ -334,3 +334,22 @@ import {{
     tf.apply_planned(&p);
     assert_eq!(tf.plan().code, 0);
 }
+
+/// Every `examples/list-resources/*/query.tfquery.hcl` (shown on the docs pages) runs.
+#[test(needs_terraform = "1.14")]
+fn list_resource_examples_run() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/list-resources");
+    let mut ran = 0;
+    for entry in std::fs::read_dir(&root).unwrap().flatten() {
+        let hcl = std::fs::read_to_string(entry.path().join("query.tfquery.hcl")).unwrap();
+        let emu = Emulator::start();
+        let tf = Tf::new(&emu);
+        tf.config("");
+        let (_, events) = query(&tf, &hcl);
+        let lists = hcl.matches("\nlist \"").count() + usize::from(hcl.starts_with("list \""));
+        let complete = events.iter().filter(|e| e.get("list_complete").is_some()).count();
+        assert_eq!(complete, lists, "{}: every list completes", entry.path().display());
+        ran += 1;
+    }
+    assert_eq!(ran, 3);
+}
