@@ -80,3 +80,60 @@ pub fn generated_config(block: &Block, state: &crate::value::Value) -> crate::va
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Attribute;
+    use crate::value::Value;
+
+    fn block() -> Block {
+        Block::new()
+            .attr(Attribute::string("id").computed())
+            .attr(Attribute::string("name").optional())
+            .attr(Attribute::bool("enabled").optional().computed().default(true))
+            .attr(Attribute::string("note").optional_omitted_when_null())
+            .attr(Attribute::string_set("tags").optional())
+    }
+
+    #[test]
+    fn identity_types_come_from_the_schema_and_must_be_primitive() {
+        let s = Identity::new(0)
+            .attr("id", "The id.")
+            .schema(&block())
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.attributes[0].ty, Type::String);
+        assert!(s.attributes[0].required_for_import);
+        assert!(Identity::none().schema(&block()).unwrap().is_none());
+        assert!(Identity::new(0)
+            .attr("nope", "")
+            .schema(&block())
+            .unwrap_err()
+            .contains("nope"));
+        assert!(Identity::new(0)
+            .attr("tags", "")
+            .schema(&block())
+            .unwrap_err()
+            .contains("primitive"));
+    }
+
+    #[test]
+    fn generated_config_has_no_computed_only_or_default_values() {
+        let state = Value::object([
+            ("id", Value::string("x1")),
+            ("name", Value::string("n")),
+            ("enabled", Value::Bool(true)),
+            ("note", Value::Null),
+            ("tags", Value::string_set(["a"])),
+        ]);
+        let c = generated_config(&block(), &state);
+        assert!(c.get("id").is_null(), "computed only");
+        assert!(c.get("enabled").is_null(), "equal to its default");
+        assert_eq!(c.get("name"), &Value::string("n"));
+        assert_eq!(c.get("tags"), &Value::string_set(["a"]));
+        let mut off = state.clone();
+        off.set("enabled", Value::Bool(false));
+        assert_eq!(generated_config(&block(), &off).get("enabled"), &Value::Bool(false));
+    }
+}
