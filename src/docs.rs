@@ -25,6 +25,8 @@ pub enum Kind {
     DataSource,
     /// `ephemeral "visionone_…"` (Terraform >= 1.10): registry pages under `ephemeral-resources/`.
     EphemeralResource,
+    /// `list` blocks of `terraform query` (Terraform >= 1.14).
+    ListResource,
 }
 
 impl Kind {
@@ -34,6 +36,7 @@ impl Kind {
             Kind::Resource => "Resource",
             Kind::DataSource => "Data Source",
             Kind::EphemeralResource => "Ephemeral Resource",
+            Kind::ListResource => "List Resource",
         }
     }
 }
@@ -56,6 +59,7 @@ impl Page<'_> {
             Kind::Resource => Path::new("resources").join(format!("{short}.md")),
             Kind::DataSource => Path::new("data-sources").join(format!("{short}.md")),
             Kind::EphemeralResource => Path::new("ephemeral-resources").join(format!("{short}.md")),
+            Kind::ListResource => Path::new("list-resources").join(format!("{short}.md")),
         }
     }
 
@@ -70,6 +74,9 @@ impl Page<'_> {
             Kind::EphemeralResource => Path::new("examples/ephemeral-resources")
                 .join(self.type_name)
                 .join("ephemeral-resource.tf"),
+            Kind::ListResource => Path::new("examples/list-resources")
+                .join(self.type_name)
+                .join("query.tfquery.hcl"),
         }
     }
 }
@@ -93,6 +100,11 @@ pub fn pages(schemas: &ProviderSchemas) -> Vec<Page<'_>> {
     }));
     v.extend(schemas.ephemeral_resources.iter().map(|(n, s)| Page {
         kind: Kind::EphemeralResource,
+        type_name: n,
+        schema: s,
+    }));
+    v.extend(schemas.list_resources.iter().map(|(n, s)| Page {
+        kind: Kind::ListResource,
         type_name: n,
         schema: s,
     }));
@@ -454,7 +466,7 @@ pub fn check(dir: &Path, schemas: &ProviderSchemas) -> Vec<Mismatch> {
         }
     }
     let known: Vec<PathBuf> = pages.iter().map(Page::path).collect();
-    for sub in ["resources", "data-sources"] {
+    for sub in ["resources", "data-sources", "list-resources"] {
         for path in markdown_files(&dir.join(sub)) {
             let rel = Path::new(sub).join(&path);
             if !known.contains(&rel) {
@@ -730,7 +742,7 @@ mod tests {
             provider_meta: None,
             resources,
             data_sources: BTreeMap::new(),
-            ephemeral_resources: BTreeMap::new(),
+            ..Default::default()
         }
     }
 

@@ -10,6 +10,7 @@ pub mod config;
 pub mod data_sources;
 pub mod docs;
 pub mod ephemeral;
+pub mod list_resources;
 pub mod provider;
 pub mod resources;
 pub mod roles;

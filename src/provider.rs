@@ -6,9 +6,11 @@ use crate::config;
 use crate::ephemeral::OpenKeys;
 use crate::roles::Roles;
 use crate::workload::Workload;
-use crate::{data_sources, ephemeral, resources};
+use crate::{data_sources, ephemeral, list_resources, resources};
 use std::sync::{Arc, RwLock};
-use tfplugin::framework::{DataSourceHandler, EphemeralHandler, ProviderCore, ResourceHandler, Server};
+use tfplugin::framework::{
+    DataSourceHandler, EphemeralHandler, ListResourceHandler, ProviderCore, ResourceHandler, Server,
+};
 use tfplugin::{Ctx, Diagnostics, Schema, Value};
 use visionone_client::{Client, WorkloadClient};
 
@@ -140,6 +142,10 @@ impl ProviderCore for Core {
 
     fn data_sources(&self) -> Vec<Box<dyn DataSourceHandler<Call>>> {
         data_sources::all()
+    }
+
+    fn list_resources(&self) -> Vec<Box<dyn ListResourceHandler<Call>>> {
+        list_resources::all()
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {

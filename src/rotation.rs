@@ -36,25 +36,25 @@ impl Policy {
 }
 
 /// `rotate_before_days`, `max_age_days`, `rotation_triggers` and the computed
-/// `ready_for_rotation`, as every rotating key declares them.
+/// `ready_for_rotation`, as every rotating key declares them (generated config leaves the unset ones out).
 pub fn attributes() -> [Attribute; 4] {
     [
         Attribute::number("rotate_before_days")
-            .optional()
+            .optional_omitted_when_null()
             .validate(Validator::WholeAtLeast { min: 0, unit: "days" })
             .description(
                 "Rotate the key this many days before it expires: from then on the plan replaces it. Changing \
                  this value never replaces the key by itself.",
             ),
         Attribute::number("max_age_days")
-            .optional()
+            .optional_omitted_when_null()
             .validate(Validator::WholeAtLeast { min: 1, unit: "days" })
             .description(
                 "Rotate the key once it is this many days old, also for keys that never expire (whichever of \
                  this and `rotate_before_days` comes first).",
             ),
         Attribute::string_map("rotation_triggers")
-            .optional()
+            .optional_omitted_when_null()
             .requires_replace()
             .description("Arbitrary values, like `keepers`."),
         Attribute::bool("ready_for_rotation")

@@ -315,3 +315,87 @@ async fn keys_opened_after_a_stop_are_still_tracked() {
     h.stop().await;
     assert!(keys(&url).await.is_empty());
 }
+
+/// The list resource through the gRPC stream: results carry identities, `limit` stops the list
+/// after the pages it needs (a limit of 250 over 450 keys reads 2 pages of 200, not 3), and
+/// ReadResource returns the identity beside the state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_streams_identities_and_stops_at_the_limit() {
+    use tfplugin::proto::tfplugin6 as pb;
+    let emu = emulator().await;
+    let url = emu.base_url();
+    let http = reqwest::Client::new();
+    for start in (0..450).step_by(50) {
+        let batch: Vec<serde_json::Value> = (start..start + 50)
+            .map(|i| serde_json::json!({"name": format!("fw-{i:03}"), "role": "SIEM"}))
+            .collect();
+        let r = http
+            .post(format!("{url}/v3.0/iam/apiKeys"))
+            .bearer_auth(TOKEN)
+            .json(&batch)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 207);
+    }
+    let mut h = harness(&url, TOKEN).await;
+    let calls = |http: reqwest::Client, url: String| async move {
+        let v: serde_json::Value = http
+            .get(format!("{url}/_emulator/calls"))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v["items"].as_array().map(Vec::len).unwrap_or(0)
+    };
+    http.delete(format!("{url}/_emulator/calls"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let mut stream = h
+        .client()
+        .list_resource(pb::list_resource::Request {
+            type_name: "visionone_api_key".into(),
+            config: None,
+            include_resource_object: false,
+            limit: 250,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut found = Vec::new();
+    while let Some(e) = stream.message().await.unwrap() {
+        assert!(e.diagnostic.is_empty(), "{e:?}");
+        assert!(e.resource_object.is_none());
+        let id = tfplugin::value::msgpack::decode(
+            &e.identity.unwrap().identity_data.unwrap().msgpack,
+            &tfplugin::Type::Object([("id".to_string(), tfplugin::Type::String)].into()),
+        )
+        .unwrap();
+        assert!(id.get("id").as_str().is_some());
+        found.push(e.display_name);
+    }
+    assert_eq!(found.len(), 250);
+    assert_eq!(
+        calls(http.clone(), url.clone()).await,
+        2,
+        "two pages of 200 for 250 results"
+    );
+    let ids = h
+        .client()
+        .get_resource_identity_schemas(pb::get_resource_identity_schemas::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    let account: Vec<&str> = ids.identity_schemas["visionone_user_account"]
+        .identity_attributes
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(account, ["email", "auth_type"]);
+    assert!(ids.identity_schemas["visionone_api_key"].identity_attributes[0].required_for_import);
+}

@@ -101,44 +101,75 @@ impl DataSource<Call> for ApiKeys {
 
     async fn read(&self, call: &Call, config: ApiKeysState) -> Result<ApiKeysState, Diagnostics> {
         let client = call.client()?;
-        let role = config.role.get().cloned();
-        let status = config.status.get().cloned();
-        let prefix = config.name_prefix.get().cloned().unwrap_or_default();
-        let within = config.expiring_within_days.value();
+        let filter = KeyFilter {
+            prefix: config.name_prefix.get().cloned().unwrap_or_default(),
+            role: config.role.get().cloned(),
+            status: config.status.get().cloned(),
+            within_days: config.expiring_within_days.value(),
+        };
+        let keys = client
+            .list_api_keys(&filter.query(), &call.ctx.cancel)
+            .await
+            .map_err(|e| {
+                let mut d = Diagnostics::new();
+                d.error("Could not list API keys", e.to_string());
+                d
+            })?;
+        let now = unix(client.server_now());
+        let mut matching: Vec<ApiKey> = keys.into_iter().filter(|k| filter.matches(k, now)).collect();
+        matching.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+        let id = listing_id(
+            &filter.prefix,
+            filter.role.as_deref(),
+            filter.status.as_deref(),
+            filter.within_days,
+        );
+        Ok(ApiKeysState {
+            id: Attr::Known(id),
+            keys: Attr::Known(matching.iter().map(listed).collect()),
+            ..config
+        })
+    }
+}
+
+/// Which keys a listing wants: role and status go to the server (`TMV1-Filter`); the name
+/// prefix and the expiry window are judged here. Shared by this data source and the
+/// `visionone_api_key` list resource.
+#[derive(Clone)]
+pub struct KeyFilter {
+    pub prefix: String,
+    pub role: Option<String>,
+    pub status: Option<String>,
+    pub within_days: Option<i64>,
+}
+
+impl KeyFilter {
+    /// The list query carrying the server-side part of the filter.
+    pub fn query(&self) -> ListQuery {
         let filter = [
-            role.as_ref().map(|r| Filter::eq("role", r.as_str())),
-            status.as_ref().map(|s| Filter::eq("status", s.as_str())),
+            self.role.as_ref().map(|r| Filter::eq("role", r.as_str())),
+            self.status.as_ref().map(|s| Filter::eq("status", s.as_str())),
         ]
         .into_iter()
         .flatten()
         .reduce(Filter::and);
-        let query = filter.map(ListQuery::filtered).unwrap_or_default();
-        let keys = client.list_api_keys(&query, &call.ctx.cancel).await.map_err(|e| {
-            let mut d = Diagnostics::new();
-            d.error("Could not list API keys", e.to_string());
-            d
-        })?;
-        let deadline = within.map(|d| unix(client.server_now()).saturating_add(d.saturating_mul(DAY)));
-        let mut matching: Vec<ApiKey> = keys
-            .into_iter()
-            .filter(|k| k.name.starts_with(&prefix))
-            .filter(|k| role.as_ref().is_none_or(|r| *r == k.role))
-            .filter(|k| status.as_ref().is_none_or(|s| s == k.status.as_str()))
-            .filter(|k| match deadline {
+        filter.map(ListQuery::filtered).unwrap_or_default()
+    }
+
+    /// Whether `k` matches, `now` being the server's clock (unix seconds).
+    pub fn matches(&self, k: &ApiKey, now: i64) -> bool {
+        let deadline = self.within_days.map(|d| now.saturating_add(d.saturating_mul(DAY)));
+        k.name.starts_with(&self.prefix)
+            && self.role.as_ref().is_none_or(|r| *r == k.role)
+            && self.status.as_ref().is_none_or(|s| s == k.status.as_str())
+            && match deadline {
                 None => true,
                 Some(limit) => k
                     .expired_date_time
                     .as_deref()
                     .and_then(parse_ts)
                     .is_some_and(|e| e <= limit),
-            })
-            .collect();
-        matching.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
-        Ok(ApiKeysState {
-            id: Attr::Known(listing_id(&prefix, role.as_deref(), status.as_deref(), within)),
-            keys: Attr::Known(matching.iter().map(listed).collect()),
-            ..config
-        })
+            }
     }
 }
 
@@ -169,7 +200,7 @@ fn parse_ts(s: &str) -> Option<i64> {
     OffsetDateTime::parse(s, &Rfc3339).ok().map(|t| t.unix_timestamp())
 }
 
-fn unix(t: SystemTime) -> i64 {
+pub fn unix(t: SystemTime) -> i64 {
     OffsetDateTime::from(t).unix_timestamp()
 }
 

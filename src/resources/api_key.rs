@@ -11,7 +11,7 @@ use crate::resources::conflict::{write_fresh, Refused};
 use crate::roles::Holder;
 use crate::rotation::{self, Policy};
 use std::collections::BTreeMap;
-use tfplugin::framework::{Attr, Failure, Imported, Plan, Resource};
+use tfplugin::framework::{Attr, Failure, Identity, Imported, Plan, Resource};
 use tfplugin::{Attribute, AttributePath, Block, Diagnostics, Schema, Validator};
 use visionone_client::api::{ApiKey, ApiKeyCreate, ApiKeyUpdate, Status, MASTER_ADMINISTRATOR};
 use visionone_client::{CancellationToken, Client, Error};
@@ -82,7 +82,7 @@ fn schema() -> Schema {
         )
         .attr(
             Attribute::string("name_prefix")
-                .optional()
+                .optional_omitted_when_null()
                 .requires_replace()
                 .validate(Validator::ConflictsWith(vec!["name".into()]))
                 .validate(Validator::Length {
@@ -96,7 +96,7 @@ fn schema() -> Schema {
         )
         .attr(
             Attribute::string("description")
-                .optional()
+                .optional_omitted_when_null()
                 .description("Free text shown in the console."),
         )
         .attr(Attribute::string("role").required().description(
@@ -250,12 +250,15 @@ impl Resource<Call> for ApiKeyResource {
     async fn import(&self, call: &Call, id: &str) -> Result<Imported<ApiKeyState>, Diagnostics> {
         let client = call.client()?;
         let mut d = Diagnostics::new();
-        let key = match calls::read_one(client, id, &call.ctx.cancel).await {
-            Ok(Some((key, _))) => key,
+        let key = match calls::find_for_import(client, id, &call.ctx.cancel).await {
+            Ok(Some(key)) => key,
             Ok(None) => {
                 d.error(
                     "API key not found",
-                    format!("No API key with id {id:?} exists in this tenant. Import takes the key's id (see the visionone_api_keys data source)."),
+                    format!(
+                        "No API key has the id or the name {id:?} in this tenant. Import takes the key's id or \
+                         its exact name (see the visionone_api_keys data source)."
+                    ),
                 );
                 return Err(d);
             }
@@ -272,6 +275,10 @@ impl Resource<Call> for ApiKeyResource {
              `terraform apply -replace=visionone_api_key.<name>`.",
         );
         Ok(Imported { state, warnings: d })
+    }
+
+    fn identity(&self) -> Identity {
+        Identity::new(0).attr("id", "The key's id.")
     }
 }
 
@@ -299,7 +306,7 @@ fn policy(state: &ApiKeyState, settings: &ApiKeyState) -> Policy {
     }
 }
 
-fn now(client: &Client) -> i64 {
+pub(crate) fn now(client: &Client) -> i64 {
     rotation::unix(client.server_now())
 }
 
@@ -497,6 +504,11 @@ fn update_error(id: &str, e: &Error) -> (String, String) {
 
 /// `state` updated from the server's view of the key; the secret and the settings only
 /// Terraform knows (prefix, rotation settings, the spelling of `expiration`) are kept.
+/// A key as an import would record it (no secret): what `terraform query` lists.
+pub(crate) fn imported_state(key: &ApiKey, now: i64) -> ApiKeyState {
+    refreshed(ApiKeyState::default(), key, now)
+}
+
 fn refreshed(state: ApiKeyState, key: &ApiKey, now: i64) -> ApiKeyState {
     let desc = key.description.clone().filter(|s| !s.is_empty());
     let description = match desc {

@@ -6,7 +6,7 @@ use crate::provider::Call;
 use crate::resources::conflict::{write_fresh, Refused};
 use crate::roles::{plan_time_failure, Observed, PlannedRole};
 use std::collections::BTreeSet;
-use tfplugin::framework::{Attr, Failure, Imported, Plan, Resource};
+use tfplugin::framework::{Attr, Failure, Identity, Imported, Plan, Resource};
 use tfplugin::{Attribute, AttributePath, Block, Diagnostics, Schema, Severity};
 use visionone_client::api::{RoleCreate, RoleUpdate, PREDEFINED_ROLES};
 use visionone_client::{CancellationToken, Client, Error, ListQuery};
@@ -111,7 +111,7 @@ pub(crate) fn schema() -> Schema {
             )))
             .attr(
                 Attribute::string("description")
-                    .optional()
+                    .optional_omitted_when_null()
                     .description("What the role is for. Removing it clears the description on the server."),
             )
             .attr(
@@ -262,6 +262,10 @@ impl Resource<Call> for CustomRole {
             Err(e) => d.error("Could not look up the custom role", e.to_string()),
         }
         Err(d)
+    }
+
+    fn identity(&self) -> Identity {
+        Identity::new(0).attr("id", "The role's id.")
     }
 }
 

@@ -11,8 +11,8 @@
 
 use crate::provider::Call;
 use crate::roles::{truncate, Holder};
-use tfplugin::framework::{Attr, Failure, Imported, Plan, Resource};
-use tfplugin::{Attribute, AttributePath, Block, Diagnostics, Schema, Validator};
+use tfplugin::framework::{Attr, Failure, Identity, Imported, Plan, Resource};
+use tfplugin::{Attribute, AttributePath, Block, Diagnostics, Schema, Validator, Value};
 use visionone_api::{Account, AccountCreate, AccountStatus, AccountUpdate, AuthType, Status};
 use visionone_client::{CancellationToken, Client, Error};
 
@@ -96,6 +96,17 @@ impl Resource<Call> for UserAccount {
     async fn import(&self, call: &Call, id: &str) -> Result<Imported<AccountState>, Diagnostics> {
         import(call, id).await
     }
+
+    /// By email and auth type: the id changes when an invitation is accepted, these do not.
+    fn identity(&self) -> Identity {
+        Identity::new(0)
+            .attr("email", "The account's email address.")
+            .attr("auth_type", "How the person signs in: `local`, `saml` or `saml_group`.")
+    }
+
+    async fn import_identity(&self, call: &Call, identity: &Value) -> Result<Imported<AccountState>, Diagnostics> {
+        import_by_identity(call, identity).await
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -133,7 +144,7 @@ fn schema() -> Schema {
             ))
             .attr(
                 Attribute::string("description")
-                    .optional()
+                    .optional_omitted_when_null()
                     .validate(Validator::Pattern {
                         rule: "hold at most 1000 characters",
                         check: |s| s.chars().count() <= MAX_DESCRIPTION,
@@ -183,7 +194,7 @@ fn auth_type_from_hcl(s: &str) -> Option<AuthType> {
     AUTH_TYPES.iter().find(|(n, _)| *n == s).map(|(_, t)| *t)
 }
 
-fn auth_type_to_hcl(t: AuthType) -> &'static str {
+pub(crate) fn auth_type_to_hcl(t: AuthType) -> &'static str {
     AUTH_TYPES
         .iter()
         .find(|(_, x)| *x == t)
@@ -193,7 +204,7 @@ fn auth_type_to_hcl(t: AuthType) -> &'static str {
 
 /// The state for an account as the API shows it. `prior` keeps the user's spelling where the API
 /// means the same thing (email case, an empty description).
-fn state_from(a: &Account, prior: Option<&AccountState>) -> AccountState {
+pub(crate) fn state_from(a: &Account, prior: Option<&AccountState>) -> AccountState {
     let prior_email = prior
         .and_then(|p| p.email.as_deref())
         .filter(|e| e.eq_ignore_ascii_case(&a.email));
@@ -573,6 +584,37 @@ async fn import(call: &Call, arg: &str) -> Result<Imported<AccountState>, Diagno
         Ok(None) => diagnostics.error(
             "User account not found",
             format!("No account has the id or email {:?}.", truncate(arg)),
+        ),
+        Err(e) => diagnostics.error("Could not look up the user account", e.to_string()),
+    }
+    Err(diagnostics)
+}
+
+/// Import from `import { identity = { email = ..., auth_type = ... } }`.
+async fn import_by_identity(call: &Call, identity: &Value) -> Result<Imported<AccountState>, Diagnostics> {
+    let mut diagnostics = Diagnostics::new();
+    let email = identity.get("email").as_str().unwrap_or_default();
+    let auth = identity.get("auth_type").as_str().unwrap_or_default();
+    let Some(auth_type) = auth_type_from_hcl(auth) else {
+        diagnostics.error(
+            "Invalid identity",
+            format!(
+                "`auth_type` {:?} is not one of `local`, `saml`, `saml_group`.",
+                truncate(auth)
+            ),
+        );
+        return Err(diagnostics);
+    };
+    match locate(call.client()?, "", email, Some(auth_type), &call.ctx.cancel).await {
+        Ok(Some(a)) => {
+            return Ok(Imported {
+                state: state_from(&a, None),
+                warnings: diagnostics,
+            })
+        }
+        Ok(None) => diagnostics.error(
+            "User account not found",
+            format!("No {auth} account has the email {:?}.", truncate(email)),
         ),
         Err(e) => diagnostics.error("Could not look up the user account", e.to_string()),
     }

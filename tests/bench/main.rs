@@ -93,6 +93,8 @@ struct Run {
     sizes: BTreeMap<u64, usize>,
     timeline: Option<timeline::Summary>,
     cpu: Cpu,
+    /// What Terraform printed (`terraform query -json` results are counted from it).
+    stdout: String,
 }
 
 /// Where the CPU went during one Terraform command, in seconds: the machine has two cores, so a
@@ -179,6 +181,7 @@ fn timed(emu: &Emulator, tf: &Tf, args: &[&str]) -> Run {
         sizes,
         timeline: json.then(|| timeline::Summary::of(&o.stdout, secs)).flatten(),
         cpu,
+        stdout: o.stdout,
     }
 }
 
@@ -321,4 +324,57 @@ fn apply_under_rate_limit() {
         let (tf, _) = workdir(&emu, n, coalesce, "max_requests_per_minute = 190");
         apply(&emu, &tf, n, "apply at 200 calls/min", mode, APPLY_FLOOR);
     }
+}
+
+/// `terraform query` over BENCH_QUERY_KEYS keys (default 10,000; Terraform >= 1.14): API calls
+/// (pages of 200: goal <= 55), wall time, and the provider's peak RSS (goal <= 20 MB: results
+/// stream page by page, never collected).
+#[test]
+#[ignore = "benchmark: run with make bench"]
+fn query_many_keys() {
+    if !terraform_at_least("1.14") {
+        println!(
+            "terraform query needs Terraform >= 1.14; skipped on {}",
+            terraform_version()
+        );
+        return;
+    }
+    let n = env_num("BENCH_QUERY_KEYS", 10_000) as usize;
+    let emu = emulator(0);
+    for start in (0..n).step_by(50) {
+        let batch: Vec<_> = (start..n.min(start + 50))
+            .map(|i| json!({"name": format!("q-{i:05}"), "role": "SIEM", "monthsToExpiration": 12}))
+            .collect();
+        let (status, body) = emu.api("POST", "/iam/apiKeys", Some(json!(batch)));
+        assert_eq!(status, 207, "{body}");
+    }
+    if latency_ms() > 0 {
+        emu.control(
+            "POST",
+            "faults",
+            json!({ "kind": "latency", "latencyMs": latency_ms() }),
+        );
+    }
+    let (tf, rss) = workdir(&emu, 0, true, "");
+    tf.write(
+        "main.tf",
+        "terraform {\n  required_providers {\n    visionone = { source = \"visionone-iam/visionone\" }\n  }\n}\nprovider \"visionone\" {}\n",
+    );
+    tf.write(
+        "all.tfquery.hcl",
+        &format!("list \"visionone_api_key\" \"all\" {{\n  provider = visionone\n  limit    = {n}\n}}\n"),
+    );
+    let r = timed(&emu, &tf, &["query", "-json", "-no-color"]);
+    let found = r
+        .stdout
+        .lines()
+        .filter(|l| l.contains("\"list_resource_found\""))
+        .count();
+    assert_eq!(found, n, "every key listed");
+    let metric = format!("terraform query, {n} keys");
+    report(&metric, "on", "-", &r);
+    println!(
+        "BENCH|query: peak RSS of the provider (MB)|on|{:.1}|-|-|-",
+        peak_rss_mb(&rss)
+    );
 }

@@ -27,7 +27,7 @@ impl Echo {
                 provider_meta: None,
                 resources: BTreeMap::from([("visionone_echo".to_string(), resource.clone())]),
                 data_sources: BTreeMap::from([("visionone_echo".to_string(), resource)]),
-                ephemeral_resources: BTreeMap::new(),
+                ..Default::default()
             },
         }
     }

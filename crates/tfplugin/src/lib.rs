@@ -10,6 +10,8 @@ pub mod convert;
 pub mod diag;
 pub mod framework;
 pub mod handshake;
+pub mod identity;
+pub mod list;
 pub mod log;
 pub mod proto;
 pub mod provider;
@@ -21,6 +23,7 @@ pub mod tls;
 pub mod value;
 
 pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
+pub use identity::{IdentityAttribute, IdentitySchema};
 pub use provider::*;
 pub use schema::{Attribute, Block, NestedBlock, NestingMode, PlanRules, Schema, Validator};
 pub use server::{serve, serve_blocking, ServeError, ServeOptions};

@@ -5,6 +5,7 @@
 //! turned into a plain error diagnostic (no backtrace reaches the user).
 
 use crate::diag::Diagnostics;
+use crate::identity::IdentitySchema;
 use crate::schema::Schema;
 use crate::value::Value;
 use std::collections::BTreeMap;
@@ -36,6 +37,10 @@ pub struct ProviderSchemas {
     pub data_sources: BTreeMap<String, Schema>,
     /// Ephemeral resource types (protocol 6.7, Terraform >= 1.10); older Terraform ignores them.
     pub ephemeral_resources: BTreeMap<String, Schema>,
+    /// Resource identities by resource type (GetResourceIdentitySchemas, Terraform >= 1.12).
+    pub identities: BTreeMap<String, IdentitySchema>,
+    /// List resources by type (`terraform query`, Terraform >= 1.14); each has an identity.
+    pub list_resources: BTreeMap<String, Schema>,
 }
 
 pub struct ReadRequest {
@@ -153,6 +158,10 @@ pub trait Provider: Send + Sync + 'static {
     /// the connection): release what must not outlive it. The server bounds it in time, so it
     /// may be cut short; it may be called more than once.
     async fn shutdown(&self) {}
+    /// The list resource type named `type_name` (`terraform query`), or `None`.
+    fn list_resource(&self, _type_name: &str) -> Option<Arc<dyn crate::list::ListResourceType>> {
+        None
+    }
 }
 
 /// One managed resource type as the transport calls it: its schema and the resource RPCs.
@@ -172,6 +181,30 @@ pub trait ResourceType: Send + Sync + 'static {
     async fn plan(&self, ctx: Ctx, req: PlanRequest) -> PlanResponse;
     async fn apply(&self, ctx: Ctx, req: ApplyRequest) -> ApplyResponse;
     async fn import(&self, ctx: Ctx, id: String) -> ImportResponse;
+
+    // Resource identity (6.9) and generated config (6.10): defaults for a type without them.
+
+    /// The identity schema; `None`: the type has no identity.
+    fn identity(&self) -> Option<&IdentitySchema> {
+        None
+    }
+    /// Import from `import { identity = {...} }` (a value of the identity schema's type).
+    async fn import_identity(&self, _ctx: Ctx, _identity: Value) -> ImportResponse {
+        let mut diagnostics = Diagnostics::new();
+        diagnostics.error(
+            "Import by identity not supported",
+            "This resource type has no identity; import it by id.",
+        );
+        ImportResponse {
+            imported: vec![],
+            diagnostics,
+        }
+    }
+    /// The configuration `-generate-config-out` writes for an object in `state`: by default the
+    /// state without its computed-only attributes (what Terraform itself would write).
+    fn generate_config(&self, state: &Value) -> Result<Value, Diagnostics> {
+        Ok(crate::list::without_computed_only(&self.schema().block, state))
+    }
 }
 
 /// One data source type as the transport calls it.

@@ -189,6 +189,16 @@ impl Attribute {
         self
     }
     /// Keep the prior value across in-place updates instead of planning it unknown.
+    /// A plain optional argument (null when the configuration leaves it out) declared
+    /// optional+computed with a null default, so that `-generate-config-out` (Terraform >= 1.14,
+    /// which writes `x = null` for every null optional argument that is not computed) leaves it
+    /// out. Plans exactly as `.optional()` does.
+    pub fn optional_omitted_when_null(mut self) -> Self {
+        self.optional = true;
+        self.computed = true;
+        self.plan.default = Some(Value::Null);
+        self
+    }
     pub fn use_state_for_unknown(mut self) -> Self {
         self.plan.use_state_for_unknown = true;
         self
@@ -220,7 +230,7 @@ impl Attribute {
                 }
             });
         }
-        if let Some(d) = &self.plan.default {
+        if let Some(d) = self.plan.default.as_ref().filter(|d| !d.is_null()) {
             parts.push(format!("Defaults to `{}`.", value_literal(d)));
         }
         if self.plan.requires_replace {

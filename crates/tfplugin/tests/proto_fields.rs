@@ -865,7 +865,8 @@ fn wire_types_of_the_new_fields() {
 }
 
 /// The generated server answers what the provider does not implement yet with UNIMPLEMENTED
-/// (gRPC 12), the answer Terraform tolerates for features the schema does not advertise.
+/// (gRPC 12), the answer Terraform tolerates for features the schema does not advertise; the
+/// ephemeral, identity, list and generated-config RPCs answer without any of those types.
 #[tokio::test]
 async fn unimplemented_rpcs_answer_unimplemented() {
     use tfplugin::proto::tfplugin6 as pb;
@@ -875,18 +876,6 @@ async fn unimplemented_rpcs_answer_unimplemented() {
     let ch = common::connect(&plugin, Some(&cert)).await.unwrap();
     let mut c = pb::provider_client::ProviderClient::new(ch);
     let codes = [
-        c.get_resource_identity_schemas(pb::get_resource_identity_schemas::Request {})
-            .await
-            .err()
-            .map(|s| s.code()),
-        c.list_resource(pb::list_resource::Request::default())
-            .await
-            .err()
-            .map(|s| s.code()),
-        c.generate_resource_config(pb::generate_resource_config::Request::default())
-            .await
-            .err()
-            .map(|s| s.code()),
         c.move_resource_state(pb::move_resource_state::Request::default())
             .await
             .err()
@@ -910,6 +899,41 @@ async fn unimplemented_rpcs_answer_unimplemented() {
         .expect("OpenEphemeralResource answers")
         .into_inner();
     assert!(open.diagnostics[0].summary.contains("Unknown ephemeral resource type"));
+    // Identity, list and generated config (6.9/6.10) answer for a provider without any: no
+    // identities, and an error naming the type it lacks (never UNIMPLEMENTED, never a panic).
+    let ids = c
+        .get_resource_identity_schemas(pb::get_resource_identity_schemas::Request {})
+        .await
+        .expect("GetResourceIdentitySchemas")
+        .into_inner();
+    assert!(ids.identity_schemas.is_empty() && ids.diagnostics.is_empty());
+    let mut events = c
+        .list_resource(pb::list_resource::Request {
+            type_name: "visionone_echo".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("ListResource")
+        .into_inner();
+    let first = events.message().await.unwrap().expect("one event");
+    assert!(
+        first.diagnostic[0].summary.contains("Unknown list resource type"),
+        "{first:?}"
+    );
+    assert!(
+        events.message().await.unwrap().is_none(),
+        "the stream ends after the error"
+    );
+    let generated = c
+        .generate_resource_config(pb::generate_resource_config::Request {
+            type_name: "nope".into(),
+            state: None,
+        })
+        .await
+        .expect("GenerateResourceConfig")
+        .into_inner();
+    assert!(generated.config.is_none());
+    assert_eq!(generated.diagnostics[0].summary, "Unknown resource type");
     drop(plugin);
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -186,6 +186,7 @@ async fn metadata_lists_types() {
     assert_eq!(m.resources[0].type_name, "visionone_echo");
     assert_eq!(m.data_sources[0].type_name, "visionone_echo");
     let caps = m.server_capabilities.unwrap();
-    assert!(!caps.plan_destroy && !caps.get_provider_schema_optional);
+    // Destroys need no provider planning; every RPC works without GetProviderSchema first.
+    assert!(!caps.plan_destroy && caps.get_provider_schema_optional && caps.generate_resource_config);
     std::fs::remove_dir_all(dir).ok();
 }

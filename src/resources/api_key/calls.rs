@@ -42,3 +42,15 @@ pub async fn update_one(
 pub async fn delete_one(client: &Client, id: &str, cancel: &CancellationToken) -> Result<(), Error> {
     client.delete_api_key_coalesced(id, cancel).await
 }
+
+/// The key an import names: by id, else by its exact name (names are unique in a tenant).
+pub async fn find_for_import(
+    client: &Client,
+    id_or_name: &str,
+    cancel: &CancellationToken,
+) -> Result<Option<ApiKey>, Error> {
+    if let Some((key, _)) = read_one(client, id_or_name, cancel).await? {
+        return Ok(Some(key));
+    }
+    client.find_api_key_by_name(id_or_name, cancel).await
+}

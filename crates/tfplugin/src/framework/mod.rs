@@ -4,6 +4,8 @@
 //! protocol answers ([`resource`]), and a provider composed by kind ([`server`]).
 
 pub mod ephemeral;
+pub mod identity;
+pub mod list;
 pub mod model;
 pub mod planner;
 pub mod resource;
@@ -11,6 +13,8 @@ pub mod server;
 pub mod validator;
 
 pub use ephemeral::{ephemeral, EphemeralHandler, EphemeralResource, Opened};
+pub use identity::Identity;
+pub use list::{list_resource, paged, Found, ListResource, ListResourceHandler, Results};
 pub use model::{attr_from_value, attr_to_value, check_model, Attr, AttrValue, Model, ModelError};
 pub use resource::{
     data_source, resource, DataSource, DataSourceHandler, Failure, Imported, Plan, Resource, ResourceHandler,

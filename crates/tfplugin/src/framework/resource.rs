@@ -15,9 +15,11 @@
 //! - **Read.** `Ok(None)` means the object is gone (Terraform plans to create it again); a
 //!   failure keeps the current state.
 
+use super::identity::Identity;
 use super::model::{Model, ModelError};
 use super::planner;
 use crate::diag::{AttributePath, Diagnostics};
+use crate::identity::IdentitySchema;
 use crate::provider::{
     ApplyRequest, ApplyResponse, DataSourceResponse, ImportResponse, ImportedResource, PlanRequest, PlanResponse,
     ReadRequest, ReadResponse,
@@ -112,6 +114,37 @@ pub trait Resource<P: Sync>: Send + Sync + 'static {
     fn upgrade(&self, _version: i64, _json: &[u8]) -> Option<Result<Value, Diagnostics>> {
         None
     }
+
+    // Identity (Terraform >= 1.12) and generated config (Terraform >= 1.14).
+
+    /// The model attributes that name an object for good: `import { identity = ... }` and the
+    /// results of `terraform query`. None by default.
+    fn identity(&self) -> Identity {
+        Identity::none()
+    }
+    /// Import from an identity (an object of the identity's attributes). By default the value
+    /// of its only attribute is taken as the import id.
+    async fn import_identity(&self, p: &P, identity: &Value) -> Result<Imported<Self::Model>, Diagnostics> {
+        let id = self
+            .identity()
+            .names()
+            .next()
+            .and_then(|n| identity.get(n).as_str().map(str::to_string));
+        match id {
+            Some(id) => self.import(p, &id).await,
+            None => {
+                let mut d = Diagnostics::new();
+                d.error("Invalid identity", "The identity does not name an object of this type.");
+                Err(d)
+            }
+        }
+    }
+    /// The configuration a person would write for `state`, after the generic cleanup (computed
+    /// attributes and values equal to their default left out): e.g. one of two conflicting
+    /// arguments dropped.
+    fn generate_config(&self, config: Self::Model) -> Self::Model {
+        config
+    }
 }
 
 /// A data source type.
@@ -138,6 +171,9 @@ pub trait ResourceHandler<P>: Send + Sync {
     async fn read(&self, p: &P, req: ReadRequest) -> ReadResponse;
     async fn import(&self, p: &P, id: &str) -> ImportResponse;
     fn upgrade(&self, version: i64, json: &[u8]) -> Option<Result<Value, Diagnostics>>;
+    fn identity(&self) -> Option<&IdentitySchema>;
+    async fn import_identity(&self, p: &P, identity: Value) -> ImportResponse;
+    fn generate_config(&self, state: &Value) -> Result<Value, Diagnostics>;
 }
 
 /// A data source as the provider server calls it.
@@ -153,7 +189,8 @@ pub trait DataSourceHandler<P>: Send + Sync {
 /// Wraps a [`Resource`] for the server.
 pub fn resource<P: Send + Sync + 'static, R: Resource<P>>(r: R) -> Box<dyn ResourceHandler<P>> {
     let schema = r.schema();
-    Box::new(ResourceAdapter { r, schema })
+    let identity = r.identity().schema(&schema.block);
+    Box::new(ResourceAdapter { r, schema, identity })
 }
 
 /// Wraps a [`DataSource`] for the server.
@@ -165,6 +202,8 @@ pub fn data_source<P: Send + Sync + 'static, D: DataSource<P>>(d: D) -> Box<dyn 
 struct ResourceAdapter<R> {
     r: R,
     schema: Schema,
+    /// `Err` when the declared identity does not fit the schema (`check_model` reports it).
+    identity: Result<Option<IdentitySchema>, String>,
 }
 
 struct DataSourceAdapter<D> {
@@ -218,7 +257,8 @@ impl<P: Send + Sync + 'static, R: Resource<P>> ResourceHandler<P> for ResourceAd
         &self.schema
     }
     fn check_model(&self) -> Result<(), String> {
-        super::model::check_model::<R::Model>(&self.schema.block)
+        super::model::check_model::<R::Model>(&self.schema.block)?;
+        self.identity.as_ref().map(|_| ()).map_err(Clone::clone)
     }
     fn validate(&self, config: &Value) -> Diagnostics {
         validate_with::<R::Model>(&self.schema, config, |m, d| self.r.validate(m, d))
@@ -341,24 +381,44 @@ impl<P: Send + Sync + 'static, R: Resource<P>> ResourceHandler<P> for ResourceAd
     }
 
     async fn import(&self, p: &P, id: &str) -> ImportResponse {
-        match self.r.import(p, id).await {
-            Ok(imported) => ImportResponse {
-                imported: vec![ImportedResource {
-                    type_name: R::TYPE_NAME.to_string(),
-                    state: imported.state.to_value(),
-                    private: vec![],
-                }],
-                diagnostics: imported.warnings,
-            },
-            Err(diagnostics) => ImportResponse {
-                imported: vec![],
-                diagnostics,
-            },
-        }
+        imported(R::TYPE_NAME, self.r.import(p, id).await)
     }
 
     fn upgrade(&self, version: i64, json: &[u8]) -> Option<Result<Value, Diagnostics>> {
         self.r.upgrade(version, json)
+    }
+
+    fn identity(&self) -> Option<&IdentitySchema> {
+        self.identity.as_ref().ok().and_then(Option::as_ref)
+    }
+
+    async fn import_identity(&self, p: &P, identity: Value) -> ImportResponse {
+        imported(R::TYPE_NAME, self.r.import_identity(p, &identity).await)
+    }
+
+    fn generate_config(&self, state: &Value) -> Result<Value, Diagnostics> {
+        let generic = super::identity::generated_config(&self.schema.block, state);
+        let before = model_or::<R::Model>(&generic)?;
+        let after = self.r.generate_config(before.clone());
+        Ok(write_back(&generic, &before, &after))
+    }
+}
+
+/// The answer to an import, by id or by identity.
+fn imported<M: Model>(type_name: &str, found: Result<Imported<M>, Diagnostics>) -> ImportResponse {
+    match found {
+        Ok(imported) => ImportResponse {
+            imported: vec![ImportedResource {
+                type_name: type_name.to_string(),
+                state: imported.state.to_value(),
+                private: vec![],
+            }],
+            diagnostics: imported.warnings,
+        },
+        Err(diagnostics) => ImportResponse {
+            imported: vec![],
+            diagnostics,
+        },
     }
 }
 

@@ -7,6 +7,7 @@
 //! [`Provider`]: crate::provider::Provider
 
 use super::ephemeral::EphemeralHandler;
+use super::list::ListResourceHandler;
 use super::resource::{DataSourceHandler, ResourceHandler};
 use crate::diag::Diagnostics;
 use crate::provider::{
@@ -27,6 +28,10 @@ pub trait ProviderCore: Send + Sync + 'static {
     fn schema(&self) -> Schema;
     fn resources(&self) -> Vec<Box<dyn ResourceHandler<Self::Data>>>;
     fn data_sources(&self) -> Vec<Box<dyn DataSourceHandler<Self::Data>>>;
+    /// List resources for `terraform query`; none by default.
+    fn list_resources(&self) -> Vec<Box<dyn ListResourceHandler<Self::Data>>> {
+        vec![]
+    }
     fn validate(&self, _config: &Value) -> Diagnostics {
         Diagnostics::new()
     }
@@ -52,11 +57,13 @@ pub struct Server<C: ProviderCore> {
     resources: BTreeMap<&'static str, Arc<BoundResource<C>>>,
     data_sources: BTreeMap<&'static str, Arc<BoundDataSource<C>>>,
     ephemeral_resources: BTreeMap<&'static str, Arc<BoundEphemeral<C>>>,
+    list_resources: BTreeMap<&'static str, Arc<BoundList<C>>>,
 }
 
 type BoundResource<C> = Bound<C, dyn ResourceHandler<<C as ProviderCore>::Data>>;
 type BoundDataSource<C> = Bound<C, dyn DataSourceHandler<<C as ProviderCore>::Data>>;
 type BoundEphemeral<C> = Bound<C, dyn EphemeralHandler<<C as ProviderCore>::Data>>;
+type BoundList<C> = Bound<C, dyn ListResourceHandler<<C as ProviderCore>::Data>>;
 
 /// A type's handler with the core that makes the data for each of its calls.
 pub struct Bound<C, H: ?Sized> {
@@ -113,6 +120,19 @@ impl<C: ProviderCore> Server<C> {
                 )
             })
             .collect();
+        let list_resources: BTreeMap<_, _> = core
+            .list_resources()
+            .into_iter()
+            .map(|l| {
+                (
+                    l.type_name(),
+                    Arc::new(Bound {
+                        core: core.clone(),
+                        handler: l,
+                    }),
+                )
+            })
+            .collect();
         let schemas = ProviderSchemas {
             provider: core.schema(),
             provider_meta: None,
@@ -128,6 +148,14 @@ impl<C: ProviderCore> Server<C> {
                 .iter()
                 .map(|(k, e)| (k.to_string(), e.handler.schema().clone()))
                 .collect(),
+            identities: resources
+                .iter()
+                .filter_map(|(k, r)| Some((k.to_string(), r.handler.identity()?.clone())))
+                .collect(),
+            list_resources: list_resources
+                .iter()
+                .map(|(k, l)| (k.to_string(), l.handler.schema().clone()))
+                .collect(),
         };
         Server {
             core,
@@ -135,6 +163,7 @@ impl<C: ProviderCore> Server<C> {
             resources,
             data_sources,
             ephemeral_resources,
+            list_resources,
         }
     }
 
@@ -156,8 +185,13 @@ impl<C: ProviderCore> Server<C> {
             .ephemeral_resources
             .values()
             .map(|e| (e.handler.type_name(), e.handler.check_model()));
+        let l = self
+            .list_resources
+            .values()
+            .map(|l| (l.handler.type_name(), l.handler.check_model()));
         r.chain(d)
             .chain(e)
+            .chain(l)
             .filter_map(|(n, c)| c.err().map(|e| format!("{n}: {e}")))
             .collect()
     }
@@ -192,6 +226,11 @@ impl<C: ProviderCore> crate::provider::Provider for Server<C> {
     async fn shutdown(&self) {
         self.core.shutdown().await
     }
+    fn list_resource(&self, type_name: &str) -> Option<Arc<dyn crate::list::ListResourceType>> {
+        self.list_resources
+            .get(type_name)
+            .map(|l| l.clone() as Arc<dyn crate::list::ListResourceType>)
+    }
 }
 
 #[async_trait::async_trait]
@@ -216,6 +255,28 @@ impl<C: ProviderCore> ResourceType for BoundResource<C> {
     }
     async fn import(&self, ctx: Ctx, id: String) -> ImportResponse {
         self.handler.import(&self.core.data(ctx), &id).await
+    }
+    fn identity(&self) -> Option<&crate::identity::IdentitySchema> {
+        self.handler.identity()
+    }
+    async fn import_identity(&self, ctx: Ctx, identity: Value) -> ImportResponse {
+        self.handler.import_identity(&self.core.data(ctx), identity).await
+    }
+    fn generate_config(&self, state: &Value) -> Result<Value, Diagnostics> {
+        self.handler.generate_config(state)
+    }
+}
+
+#[async_trait::async_trait]
+impl<C: ProviderCore> crate::list::ListResourceType for BoundList<C> {
+    fn schema(&self) -> &Schema {
+        self.handler.schema()
+    }
+    async fn validate(&self, _ctx: Ctx, config: Value) -> Diagnostics {
+        self.handler.validate(&config)
+    }
+    fn list(&self, ctx: Ctx, req: crate::list::ListRequest) -> crate::list::ListStream {
+        self.handler.list(self.core.data(ctx), req)
     }
 }
 

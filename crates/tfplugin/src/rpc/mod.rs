@@ -6,6 +6,8 @@
 
 mod data_source;
 mod ephemeral;
+mod identity;
+mod list;
 mod provider;
 mod resource;
 
@@ -200,6 +202,38 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
         Ok(Response::new(self.validate_data_source(req.into_inner()).await))
     }
+    // 6.9 resource identity and 6.10 generated config and list resources (`identity.rs`, `list.rs`).
+    async fn get_resource_identity_schemas(
+        &self,
+        _req: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
+        Ok(Response::new(self.identity_schemas()))
+    }
+    async fn upgrade_resource_identity(
+        &self,
+        req: Request<pb::upgrade_resource_identity::Request>,
+    ) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
+        Ok(Response::new(self.upgrade_identity(req.into_inner())))
+    }
+    async fn generate_resource_config(
+        &self,
+        req: Request<pb::generate_resource_config::Request>,
+    ) -> Result<Response<pb::generate_resource_config::Response>, Status> {
+        Ok(Response::new(self.generate_config(req.into_inner())))
+    }
+    async fn list_resource(
+        &self,
+        req: Request<pb::list_resource::Request>,
+    ) -> Result<Response<tonic::codegen::BoxStream<pb::list_resource::Event>>, Status> {
+        Ok(Response::new(self.list(req.into_inner())))
+    }
+    async fn validate_list_resource_config(
+        &self,
+        req: Request<pb::validate_list_resource_config::Request>,
+    ) -> Result<Response<pb::validate_list_resource_config::Response>, Status> {
+        Ok(Response::new(self.validate_list(req.into_inner()).await))
+    }
+
     async fn read_data_source(
         &self,
         req: Request<pb::read_data_source::Request>,

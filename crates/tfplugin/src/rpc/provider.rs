@@ -9,7 +9,11 @@ use crate::proto::tfplugin6 as pb;
 fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
         plan_destroy: false,
-        get_provider_schema_optional: false,
+        // Every RPC works without a GetProviderSchema first (the schemas are built with the
+        // server), so Terraform >= 1.6 may reuse its cached schema: a `plan` asks once, not 3 times.
+        get_provider_schema_optional: true,
+        // Terraform >= 1.14 asks GenerateResourceConfig for `-generate-config-out` (older ignore it).
+        generate_resource_config: true,
         ..Default::default()
     }
 }
@@ -35,11 +39,18 @@ impl ProviderService {
                 .keys()
                 .map(|k| pb::get_metadata::EphemeralMetadata { type_name: k.clone() })
                 .collect(),
+            list_resources: s
+                .list_resources
+                .keys()
+                .map(|k| pb::get_metadata::ListResourceMetadata { type_name: k.clone() })
+                .collect(),
             ..Default::default()
         }
     }
 
     pub(super) fn provider_schema(&self) -> pb::get_provider_schema::Response {
+        // One line per call, to count them (`get_provider_schema_optional` saves most).
+        crate::log::debug("GetProviderSchema", &[]);
         let s = self.provider.schemas();
         pb::get_provider_schema::Response {
             provider: Some(schema_to_proto(&s.provider)),
@@ -58,6 +69,12 @@ impl ProviderService {
             server_capabilities: Some(capabilities()),
             ephemeral_resource_schemas: s
                 .ephemeral_resources
+                .iter()
+                .map(|(k, v)| (k.clone(), schema_to_proto(v)))
+                .collect(),
+            // 6.10: list resources (`terraform query`).
+            list_resource_schemas: s
+                .list_resources
                 .iter()
                 .map(|(k, v)| (k.clone(), schema_to_proto(v)))
                 .collect(),

@@ -1,5 +1,6 @@
 //! The managed-resource family: validate, upgrade, read, plan, apply, import.
 
+use super::identity::identity_data;
 use super::{decode, encode, unknown_type, ProviderService};
 use crate::convert::{diagnostics_to_proto, path_to_proto};
 use crate::diag::Diagnostics;
@@ -10,7 +11,7 @@ use std::sync::Arc;
 
 impl ProviderService {
     /// The type a request names, resolved once for the whole call.
-    fn resource(&self, type_name: &str, diags: &mut Diagnostics) -> Option<Arc<dyn ResourceType>> {
+    pub(super) fn resource(&self, type_name: &str, diags: &mut Diagnostics) -> Option<Arc<dyn ResourceType>> {
         let r = self.provider.resource(type_name);
         if r.is_none() {
             unknown_type("resource", type_name, diags);
@@ -102,6 +103,7 @@ impl ProviderService {
                 if let Some(a) = self.call(&mut diags, |ctx| async move { r2.read(ctx, rr).await }).await {
                     diags.extend(a.diagnostics);
                     out.new_state = encode(&a.new_state, &ty, "state", &mut diags);
+                    out.new_identity = identity_data(&*r, &a.new_state, &mut diags);
                     out.private = a.private;
                 }
             }
@@ -133,6 +135,7 @@ impl ProviderService {
                 if let Some(a) = self.call(&mut diags, |ctx| async move { r2.plan(ctx, pr).await }).await {
                     diags.extend(a.diagnostics);
                     out.planned_state = encode(&a.planned_state, &ty, "planned state", &mut diags);
+                    out.planned_identity = identity_data(&*r, &a.planned_state, &mut diags);
                     out.requires_replace = a.requires_replace.iter().map(path_to_proto).collect();
                     out.planned_private = a.planned_private;
                 }
@@ -168,6 +171,7 @@ impl ProviderService {
                 {
                     diags.extend(a.diagnostics);
                     out.new_state = encode(&a.new_state, &ty, "new state", &mut diags);
+                    out.new_identity = identity_data(&*r, &a.new_state, &mut diags);
                     out.private = a.private;
                 }
             }
@@ -183,11 +187,26 @@ impl ProviderService {
         let mut diags = Diagnostics::new();
         let mut imported_resources = Vec::new();
         if let Some(r) = self.resource(&req.type_name, &mut diags) {
+            // `import { identity = {...} }` sends an identity and no id (Terraform >= 1.12).
+            let by_identity = match (&req.identity, r.identity()) {
+                (Some(data), Some(s)) if req.id.is_empty() => {
+                    decode(data.identity_data.as_ref(), &s.value_type(), "identity", &mut diags)
+                }
+                _ => None,
+            };
             let (r2, id) = (r.clone(), req.id);
-            if let Some(a) = self
-                .call(&mut diags, |ctx| async move { r2.import(ctx, id).await })
-                .await
-            {
+            let answer = match by_identity {
+                Some(identity) => {
+                    self.call(&mut diags, |ctx| async move { r2.import_identity(ctx, identity).await })
+                        .await
+                }
+                None if diags.has_errors() => None,
+                None => {
+                    self.call(&mut diags, |ctx| async move { r2.import(ctx, id).await })
+                        .await
+                }
+            };
+            if let Some(a) = answer {
                 diags.extend(a.diagnostics);
                 for item in a.imported {
                     // An import may bring objects of other types; each is typed by its own schema.
@@ -203,11 +222,12 @@ impl ProviderService {
                         "imported state",
                         &mut diags,
                     );
+                    let identity = identity_data(&*t, &item.state, &mut diags);
                     imported_resources.push(pb::import_resource_state::ImportedResource {
                         type_name: item.type_name,
                         state,
                         private: item.private,
-                        ..Default::default()
+                        identity,
                     });
                 }
             }
