@@ -412,3 +412,40 @@ fn a_lost_create_answer_leaves_one_key_with_a_working_secret() {
     let faulted = emu.calls().iter().filter(|c| c["fault"] == "lost-answer").count();
     assert_eq!(faulted, 1, "the fault was hit");
 }
+
+/// Drift: a key locked and given another role outside Terraform is put back in place; a key
+/// deleted outside Terraform leaves state and is created again.
+#[test]
+fn drift_is_reverted_in_place_and_a_deleted_key_is_recreated() {
+    let emu = Emulator::start();
+    let tf = Tf::new(&emu);
+    config(&tf, &admin_block(&emu), &key_config("Auditor", "d", ""));
+    tf.apply();
+    let id: i64 = tf.attrs(ADDR)["id"].as_str().unwrap().parse().unwrap();
+    let (status, _) = emu.workload_as(
+        ADMIN_TOKEN,
+        "POST",
+        &format!("/apikeys/{id}"),
+        Some(json!({"roleID": 1, "active": false})),
+    );
+    assert_eq!(status, 200);
+    let p = tf.planned();
+    p.assert_action(ADDR, Action::Update);
+    assert_eq!(p.before(ADDR)["role"], "Full Access", "the role's name follows its id");
+    assert_eq!(p.after(ADDR)["role"], "Auditor");
+    tf.apply_planned(&p);
+    let keys = emu.workload_keys();
+    assert_eq!(
+        (keys[0]["roleID"].as_i64(), keys[0]["active"].as_bool()),
+        (Some(2), Some(true))
+    );
+    tf.planned().assert_no_changes();
+
+    let (status, _) = emu.workload_as(ADMIN_TOKEN, "DELETE", &format!("/apikeys/{id}"), None);
+    assert_eq!(status, 200);
+    let p = tf.planned();
+    p.assert_action(ADDR, Action::Create);
+    tf.apply_planned(&p);
+    assert_eq!(emu.workload_keys().len(), 1);
+    assert_eq!(emu.workload_as(&secret(&tf), "GET", "/apikeys/current", None).0, 200);
+}
