@@ -7,11 +7,13 @@ use tfplugin::Diagnostics;
 use tokio::sync::OnceCell;
 use visionone_client::{CancellationToken, ClientConfig, WorkloadClient};
 
-/// The `workload` block's client, made once.
+/// The `workload` block's client, made once; a failed sign-in is kept too, so that a wrong
+/// password is tried once per process and not once per resource (a manager locks an account
+/// out after a few failed sign-ins).
 pub struct Workload {
     config: ClientConfig,
     auth: WorkloadAuth,
-    client: OnceCell<WorkloadClient>,
+    client: OnceCell<Result<WorkloadClient, String>>,
 }
 
 impl Workload {
@@ -28,8 +30,9 @@ impl Workload {
 
     /// The client, signing in first when the block gives a user name and password.
     pub async fn client(&self, cancel: &CancellationToken) -> Result<&WorkloadClient, Diagnostics> {
-        self.client
-            .get_or_try_init(|| async {
+        let made = self
+            .client
+            .get_or_init(|| async {
                 match &self.auth {
                     WorkloadAuth::Key(_) => WorkloadClient::new(&self.config).map_err(|e| e.to_string()),
                     WorkloadAuth::Login(login) => {
@@ -43,20 +46,20 @@ impl Workload {
                     }
                 }
             })
-            .await
-            .map_err(|e| {
-                let mut d = Diagnostics::new();
-                d.error(
-                    "Could not set up the Workload Security client",
-                    format!("{e}. Check the provider's `workload` block."),
-                );
-                d
-            })
+            .await;
+        made.as_ref().map_err(|e| {
+            let mut d = Diagnostics::new();
+            d.error(
+                "Could not set up the Workload Security client",
+                format!("{e}. Check the provider's `workload` block."),
+            );
+            d
+        })
     }
 
     /// Ends the sign-in session, if one was opened (a no-op for a key or before first use).
     pub async fn end_session(&self) {
-        let Some(client) = self.client.get() else {
+        let Some(Ok(client)) = self.client.get() else {
             return;
         };
         if !client.is_session() {
@@ -189,4 +192,86 @@ fn quoted(names: &[&str]) -> String {
         .map(|n| format!("{n:?}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use visionone_client::{Login, Network, Secret};
+
+    async fn emulator() -> visionone_emulator::Handle {
+        visionone_emulator::start(visionone_emulator::Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            admin_token: "admin".into(),
+            workload_login: Some(visionone_emulator::WorkloadLogin {
+                tenant: None,
+                user: "admin".into(),
+                password: "right".into(),
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+    }
+
+    fn workload(url: &str, password: &str) -> Workload {
+        let settings = WorkloadSettings {
+            url: format!("{url}/api"),
+            auth: WorkloadAuth::Login(Login {
+                user_name: "admin".into(),
+                password: Secret::new(password),
+                tenant_name: None,
+            }),
+        };
+        let config = ClientConfig {
+            base_url: settings.url.clone(),
+            api_key: Secret::new(""),
+            request_timeout: std::time::Duration::from_secs(10),
+            max_retries: 0,
+            user_agent: "test".into(),
+            max_requests_per_minute: None,
+            network: Network::default(),
+        };
+        Workload::new(&settings, config)
+    }
+
+    async fn sign_ins(url: &str) -> usize {
+        let calls: serde_json::Value = reqwest::get(format!("{url}/_emulator/calls"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        calls["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["method"] == "POST" && c["path"] == "/api/sessions")
+            .count()
+    }
+
+    #[tokio::test]
+    async fn one_sign_in_per_process_kept_even_when_refused_and_ended_once() {
+        let emu = emulator().await;
+        let url = emu.base_url();
+        let cancel = CancellationToken::new();
+        let bad = workload(&url, "wrong");
+        for _ in 0..3 {
+            assert!(bad.client(&cancel).await.is_err());
+        }
+        assert_eq!(sign_ins(&url).await, 1, "a refused password is not tried again");
+        let good = workload(&url, "right");
+        let (a, b) = tokio::join!(good.client(&cancel), good.client(&cancel));
+        assert!(a.unwrap().is_session() && b.is_ok());
+        assert_eq!(sign_ins(&url).await, 2, "concurrent first calls share one sign-in");
+        good.end_session().await;
+        let open: serde_json::Value = reqwest::get(format!("{url}/_emulator/workload/sessions"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(open["open"], 0);
+        emu.shutdown().await;
+    }
 }

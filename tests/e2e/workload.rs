@@ -85,37 +85,39 @@ fn key_is_created_usable_updated_in_place_rotated_and_destroyed() {
     assert_eq!(secret(&tf), first, "the secret is kept across updates");
     tf.planned().assert_no_changes();
 
-    // 81 days on: inside the 10-day window before the 90-day expiry, by the emulator's clock.
-    config(
-        &tf,
-        &block,
-        &key_config(
-            "Full Access",
-            "second",
-            "lifecycle {\n    create_before_destroy = true\n  }",
-        ),
-    );
-    emu.advance_days(81);
-    let p = tf.planned();
-    p.assert_action(ADDR, Action::CreateBeforeDestroy);
-    assert!(
-        p.replace_paths(ADDR).iter().any(|r| r.contains("ready_for_rotation")),
-        "{:?}",
-        p.replace_paths(ADDR)
-    );
-    tf.apply_planned(&p);
-    let keys = emu.workload_keys();
-    assert_eq!(keys.len(), 1, "one key after rotation: {keys:?}");
-    let second = secret(&tf);
-    assert_ne!(second, first);
-    assert_ne!(tf.attrs(ADDR)["id"].as_str(), Some(id.as_str()));
-    assert_eq!(emu.workload_as(&second, "GET", "/apikeys/current", None).0, 200);
-    assert_eq!(
-        emu.workload_as(&first, "GET", "/apikeys/current", None).0,
-        401,
-        "the old key is gone"
-    );
-    tf.planned().assert_no_changes();
+    // 81 days on: inside the 10-day window before the 90-day expiry, by the emulator's clock;
+    // first the default replacement (-/+), then the next one with create_before_destroy (+/-).
+    let mut old = (id.clone(), first.clone());
+    for lifecycle in ["", "lifecycle {\n    create_before_destroy = true\n  }"] {
+        config(&tf, &block, &key_config("Full Access", "second", lifecycle));
+        emu.advance_days(81);
+        let p = tf.planned();
+        let want = if lifecycle.is_empty() {
+            Action::DestroyBeforeCreate
+        } else {
+            Action::CreateBeforeDestroy
+        };
+        p.assert_action(ADDR, want);
+        assert!(
+            p.replace_paths(ADDR).iter().any(|r| r.contains("ready_for_rotation")),
+            "{:?}",
+            p.replace_paths(ADDR)
+        );
+        tf.apply_planned(&p);
+        let keys = emu.workload_keys();
+        assert_eq!(keys.len(), 1, "one key after rotation: {keys:?}");
+        let new = secret(&tf);
+        assert_ne!(new, old.1);
+        assert_ne!(tf.attrs(ADDR)["id"].as_str(), Some(old.0.as_str()));
+        assert_eq!(emu.workload_as(&new, "GET", "/apikeys/current", None).0, 200);
+        assert_eq!(
+            emu.workload_as(&old.1, "GET", "/apikeys/current", None).0,
+            401,
+            "the old key is gone"
+        );
+        tf.planned().assert_no_changes();
+        old = (tf.attrs(ADDR)["id"].as_str().unwrap().to_string(), new);
+    }
 
     tf.destroy();
     assert!(emu.workload_keys().is_empty(), "nothing left on the manager");
@@ -410,4 +412,64 @@ fn a_lost_create_answer_leaves_one_key_with_a_working_secret() {
     assert_eq!(emu.workload_as(&secret(&tf), "GET", "/apikeys/current", None).0, 200);
     let faulted = emu.calls().iter().filter(|c| c["fault"] == "lost-answer").count();
     assert_eq!(faulted, 1, "the fault was hit");
+}
+
+/// Drift: a key locked and given another role outside Terraform is put back in place; a key
+/// deleted outside Terraform leaves state and is created again.
+#[test]
+fn drift_is_reverted_in_place_and_a_deleted_key_is_recreated() {
+    let emu = Emulator::start();
+    let tf = Tf::new(&emu);
+    config(&tf, &admin_block(&emu), &key_config("Auditor", "d", ""));
+    tf.apply();
+    let id: i64 = tf.attrs(ADDR)["id"].as_str().unwrap().parse().unwrap();
+    let (status, _) = emu.workload_as(
+        ADMIN_TOKEN,
+        "POST",
+        &format!("/apikeys/{id}"),
+        Some(json!({"roleID": 1, "active": false})),
+    );
+    assert_eq!(status, 200);
+    let p = tf.planned();
+    p.assert_action(ADDR, Action::Update);
+    assert_eq!(p.before(ADDR)["role"], "Full Access", "the role's name follows its id");
+    assert_eq!(p.after(ADDR)["role"], "Auditor");
+    tf.apply_planned(&p);
+    let keys = emu.workload_keys();
+    assert_eq!(
+        (keys[0]["roleID"].as_i64(), keys[0]["active"].as_bool()),
+        (Some(2), Some(true))
+    );
+    tf.planned().assert_no_changes();
+
+    let (status, _) = emu.workload_as(ADMIN_TOKEN, "DELETE", &format!("/apikeys/{id}"), None);
+    assert_eq!(status, 200);
+    let p = tf.planned();
+    p.assert_action(ADDR, Action::Create);
+    tf.apply_planned(&p);
+    assert_eq!(emu.workload_keys().len(), 1);
+    assert_eq!(emu.workload_as(&secret(&tf), "GET", "/apikeys/current", None).0, 200);
+}
+
+/// `replace_triggered_by` follows the plan-time rotation: the key's `id` is unknown in the same
+/// plan, so what depends on it is replaced with it (`terraform_data` is built in from 1.4).
+#[test(needs_terraform = "1.4")]
+fn replace_triggered_by_follows_a_rotation() {
+    let emu = Emulator::start();
+    let tf = Tf::new(&emu);
+    let body = format!(
+        "{}\nresource \"terraform_data\" \"consumer\" {{\n  input = \"uses the key\"\n  lifecycle {{\n    \
+         replace_triggered_by = [visionone_workload_api_key.k.id]\n  }}\n}}\n",
+        key_config("Auditor", "x", "")
+    );
+    config(&tf, &admin_block(&emu), &body);
+    tf.apply();
+    tf.planned().assert_no_changes();
+    emu.advance_days(85);
+    let p = tf.planned();
+    p.assert_action(ADDR, Action::Replace);
+    p.assert_action("terraform_data.consumer", Action::Replace);
+    tf.apply_planned(&p);
+    tf.planned().assert_no_changes();
+    assert_eq!(emu.workload_keys().len(), 1);
 }
