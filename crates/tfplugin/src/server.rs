@@ -229,9 +229,10 @@ async fn run(provider: Arc<dyn Provider>, opts: ServeOptions, started: Started) 
         .await;
 
     let (tx, rx) = mpsc::channel(16);
-    // Terraform holds one connection for the plugin's life: once it is gone (Terraform exited
-    // without Shutdown), nobody can call again. In debug mode every command attaches anew.
-    let last_gone = (!opts.debug).then(|| shutdown.clone());
+    // Terraform holds one connection for the plugin's life: once it is gone and Terraform (our
+    // parent) has exited without Shutdown, nobody can call again. In debug mode every command
+    // attaches anew, and the parent is a shell.
+    let last_gone = (!opts.debug).then(|| (shutdown.clone(), std::os::unix::process::parent_id()));
     tokio::spawn(accept_loop(listener, acceptor, tx, shutdown.clone(), last_gone));
     let incoming = tokio_stream::wrappers::ReceiverStream::new(rx);
 
@@ -450,7 +451,7 @@ async fn accept_loop(
     tls: Option<TlsAcceptor>,
     tx: mpsc::Sender<std::io::Result<Io>>,
     shutdown: CancellationToken,
-    last_gone: Option<CancellationToken>,
+    last_gone: Option<(CancellationToken, u32)>,
 ) {
     let live = Arc::new(Live {
         count: std::sync::atomic::AtomicUsize::new(0),
@@ -520,11 +521,16 @@ impl<T: AsyncRead + AsyncWrite + Send> AsyncIo for T {}
 /// One connection, plain or TLS, unix or TCP, counted while it is open.
 struct Io(Pin<Box<dyn AsyncIo>>, Option<LiveGuard>);
 
-/// The connections open now; when the last one closes, `on_last_gone` fires.
+/// The connections open now; when the last one closes and the parent process (Terraform,
+/// whose pid is kept beside the token) is gone too, the token fires.
 struct Live {
     count: std::sync::atomic::AtomicUsize,
-    on_last_gone: Option<CancellationToken>,
+    on_last_gone: Option<(CancellationToken, u32)>,
 }
+
+/// How long after its connection closed the plugin looks for Terraform's exit: the kernel
+/// closes a dying process's sockets just before it reparents its children.
+const PARENT_EXIT_WATCH: Duration = Duration::from_secs(1);
 
 struct LiveGuard(Arc<Live>);
 
@@ -537,12 +543,30 @@ impl Live {
 
 impl Drop for LiveGuard {
     fn drop(&mut self) {
-        if self.0.count.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) == 1 {
-            if let Some(t) = &self.0.on_last_gone {
-                log::debug("Terraform closed its connection: shutting down", &[]);
-                t.cancel();
-            }
+        if self.0.count.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) != 1 {
+            return;
         }
+        let (Some((token, parent)), Ok(rt)) = (self.0.on_last_gone.clone(), tokio::runtime::Handle::try_current())
+        else {
+            return;
+        };
+        let live = self.0.clone();
+        // A closed connection alone is no reason to exit (a client may connect again); a
+        // Terraform that is gone is.
+        rt.spawn(async move {
+            let until = tokio::time::Instant::now() + PARENT_EXIT_WATCH;
+            while tokio::time::Instant::now() < until {
+                if live.count.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+                    return;
+                }
+                if std::os::unix::process::parent_id() != parent {
+                    log::debug("Terraform exited without shutting the plugin down: shutting down", &[]);
+                    token.cancel();
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        });
     }
 }
 

@@ -1406,3 +1406,22 @@ async fn binary_prints_base_url_and_stops_on_sigterm() {
         .unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+/// The call log names the key each call authenticated with (tests tell whose calls are whose);
+/// admin-token calls and refused credentials name none.
+#[tokio::test]
+async fn the_call_log_names_the_calling_key() {
+    let e = emu().await;
+    let (id, secret) = e.key("caller", "Auditor").await;
+    e.control(Method::DELETE, "/calls", None).await;
+    let roles = |t: &str| e.req(Method::GET, "/v3.0/iam/roles", Some(t));
+    assert_eq!(e.call(roles(&secret)).await.0, StatusCode::OK);
+    assert_eq!(e.call(roles(ADMIN)).await.0, StatusCode::OK);
+    assert_eq!(e.call(roles("nobody")).await.0, StatusCode::UNAUTHORIZED);
+    // Authenticated but refused (Auditor may not create keys): still that key's call.
+    let denied = e.req(Method::POST, "/v3.0/iam/apiKeys", Some(&secret)).json(&json!([]));
+    assert_eq!(e.call(denied).await.0, StatusCode::FORBIDDEN);
+    let calls = e.calls().await;
+    let by: Vec<Option<String>> = calls.iter().map(|c| c["key"].as_str().map(str::to_string)).collect();
+    assert_eq!(by, [Some(id.clone()), None, None, Some(id)], "{calls:?}");
+}
