@@ -399,3 +399,45 @@ async fn list_streams_identities_and_stops_at_the_limit() {
     assert_eq!(account, ["email", "auth_type"]);
     assert!(ids.identity_schemas["visionone_api_key"].identity_attributes[0].required_for_import);
 }
+
+/// UpgradeResourceIdentity: version 0 passes through; a newer version or an unknown type is an
+/// error diagnostic, never a panic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identity_upgrade_passes_version_0_through() {
+    use tfplugin::proto::tfplugin6 as pb;
+    let emu = emulator().await;
+    let mut h = harness(&emu.base_url(), TOKEN).await;
+    let req = |version: i64, type_name: &str| pb::upgrade_resource_identity::Request {
+        type_name: type_name.into(),
+        version,
+        raw_identity: Some(pb::RawState {
+            json: br#"{"email":"a@example.com","auth_type":"saml"}"#.to_vec(),
+            ..Default::default()
+        }),
+    };
+    let ok = h
+        .client()
+        .upgrade_resource_identity(req(0, "visionone_user_account"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(ok.diagnostics.is_empty(), "{:?}", ok.diagnostics);
+    let ty = tfplugin::Type::Object(
+        [("auth_type", tfplugin::Type::String), ("email", tfplugin::Type::String)]
+            .map(|(k, t)| (k.to_string(), t))
+            .into(),
+    );
+    let v =
+        tfplugin::value::msgpack::decode(&ok.upgraded_identity.unwrap().identity_data.unwrap().msgpack, &ty).unwrap();
+    assert_eq!(v.get("email").as_str(), Some("a@example.com"));
+    for (version, type_name) in [(1, "visionone_user_account"), (0, "visionone_nope")] {
+        let bad = h
+            .client()
+            .upgrade_resource_identity(req(version, type_name))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(bad.upgraded_identity.is_none());
+        assert_eq!(bad.diagnostics[0].severity, pb::diagnostic::Severity::Error as i32);
+    }
+}

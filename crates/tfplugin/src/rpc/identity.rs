@@ -63,8 +63,8 @@ impl ProviderService {
     ) -> pb::upgrade_resource_identity::Response {
         let mut diags = Diagnostics::new();
         let mut upgraded_identity = None;
-        match self.resource(&req.type_name, &mut diags) {
-            Some(r) => match r.identity() {
+        if let Some(r) = self.resource(&req.type_name, &mut diags) {
+            match r.identity() {
                 None => diags.error(
                     "Resource type has no identity",
                     format!(
@@ -96,8 +96,7 @@ impl ProviderService {
                         ),
                     }
                 }
-            },
-            None => {}
+            }
         }
         pb::upgrade_resource_identity::Response {
             upgraded_identity,
