@@ -416,16 +416,22 @@ async fn batched_calls_respect_the_rate_limit() {
         max_batch: 10,
         ..CoalesceSettings::default()
     });
-    // 30 creates in batches of 10: three requests, inside the limit of four a minute.
+    // 30 creates in batches of 10: three requests, or four when the first create found nothing in
+    // flight and went alone (the batcher never holds a call the API could take now); inside the
+    // limit of four a minute either way.
     let names: Vec<String> = (0..30).map(|i| format!("rl-{i}")).collect();
     let outcomes = create_concurrently(&c, &names).await;
     assert!(outcomes.iter().all(Result::is_ok));
     let calls = emu.calls().await;
-    assert_eq!(calls.iter().filter(|(m, p, _)| m == "POST" && p == KEYS).count(), 3);
+    let posts = calls.iter().filter(|(m, p, _)| m == "POST" && p == KEYS).count();
+    assert!((3..=4).contains(&posts), "{posts} batch requests: {calls:?}");
     assert!(calls.iter().all(|(_, _, s)| *s != 429), "{calls:?}");
-    // Each batch took one slot: the fourth request is the last of the minute, and a fifth is held
-    // back by the client (its 20 s deadline ends before the window does) instead of meeting a 429.
-    c.health(&CancellationToken::new()).await.unwrap();
+    // Each batch took one slot: requests up to the fourth are the last of the minute, and a fifth
+    // is held back by the client (its 20 s deadline ends before the window does) instead of
+    // meeting a 429.
+    for _ in posts..4 {
+        c.health(&CancellationToken::new()).await.unwrap();
+    }
     assert_eq!(c.current_rate_limit(), Some(4), "no 429 lowered the rate");
     let err = c
         .delete_api_key_coalesced("x", &CancellationToken::new())
