@@ -165,8 +165,8 @@ pub async fn key_role(
                         .filter_map(|r| r.name.as_deref())
                         .collect();
                     match crate::roles::closest(name, usable.iter().copied(), 3) {
-                        near if !near.is_empty() => format!(" Did you mean {}?", quoted(&near)),
-                        _ if !usable.is_empty() => format!(" Roles keys may hold: {}.", quoted(&usable)),
+                        near if !near.is_empty() => format!(" Did you mean {}?", crate::roles::quoted(&near)),
+                        _ if !usable.is_empty() => format!(" Roles keys may hold: {}.", crate::roles::quoted(&usable)),
                         _ => String::new(),
                     }
                 }
@@ -183,15 +183,6 @@ pub async fn key_role(
         }
     }
     Err(d)
-}
-
-fn quoted(names: &[&str]) -> String {
-    names
-        .iter()
-        .take(10)
-        .map(|n| format!("{n:?}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]

@@ -74,23 +74,7 @@ impl DataSource<Call> for ApiKeys {
             Block::new()
                 .description("Lists the tenant's API keys (never their secrets), filtered by name prefix, role, status and expiry.")
                 .attr(Attribute::string("id").computed().description("A fixed identifier of this listing."))
-                .attr(Attribute::string("name_prefix").optional().description("Only keys whose name starts with this."))
-                .attr(Attribute::string("role").optional().description("Only keys with this role name."))
-                .attr(
-                    Attribute::string("status")
-                        .optional()
-                        .validate(Validator::OneOf(vec!["enabled".into(), "disabled".into()]))
-                        .description("Only keys with this status."),
-                )
-                .attr(
-                    Attribute::number("expiring_within_days")
-                        .optional()
-                        .validate(Validator::WholeAtLeast { min: 0, unit: "days" })
-                        .description(
-                            "Only keys that expire within this many days from now by the API server's clock (keys \
-                             already expired included; keys that never expire excluded).",
-                        ),
-                )
+                .attrs(KeyFilter::attributes())
                 .attr(
                     Attribute::nested("keys", NestingMode::List, key_attrs)
                         .computed()
@@ -144,6 +128,29 @@ pub struct KeyFilter {
 }
 
 impl KeyFilter {
+    /// `name_prefix`, `role`, `status` and `expiring_within_days`, as every key listing declares them.
+    pub fn attributes() -> [Attribute; 4] {
+        [
+            Attribute::string("name_prefix")
+                .optional()
+                .description("Only keys whose name starts with this."),
+            Attribute::string("role")
+                .optional()
+                .description("Only keys with this role name."),
+            Attribute::string("status")
+                .optional()
+                .validate(Validator::OneOf(vec!["enabled".into(), "disabled".into()]))
+                .description("Only keys with this status."),
+            Attribute::number("expiring_within_days")
+                .optional()
+                .validate(Validator::WholeAtLeast { min: 0, unit: "days" })
+                .description(
+                    "Only keys that expire within this many days from now by the API server's clock (keys \
+                     already expired included; keys that never expire excluded).",
+                ),
+        ]
+    }
+
     /// The list query carrying the server-side part of the filter.
     pub fn query(&self) -> ListQuery {
         let filter = [

@@ -6,7 +6,7 @@ use crate::data_sources::api_keys::{unix, KeyFilter};
 use crate::provider::Call;
 use crate::resources::api_key::{imported_state, now, ApiKeyState, TYPE_NAME};
 use tfplugin::framework::{paged, Found, ListResource, Results};
-use tfplugin::{Attribute, Block, Schema, Validator};
+use tfplugin::{Attribute, Block, Schema};
 
 tfplugin::model! {
     /// The `config` block of `list "visionone_api_key"`.
@@ -34,23 +34,7 @@ impl ListResource<Call> for ApiKeys {
                     "Finds the tenant's API keys for `terraform query` (never their secrets). Every filter is optional; \
                      together they must all match.",
                 )
-                .attr(Attribute::string("name_prefix").optional().description("Only keys whose name starts with this."))
-                .attr(Attribute::string("role").optional().description("Only keys with this role name."))
-                .attr(
-                    Attribute::string("status")
-                        .optional()
-                        .validate(Validator::OneOf(vec!["enabled".into(), "disabled".into()]))
-                        .description("Only keys with this status."),
-                )
-                .attr(
-                    Attribute::number("expiring_within_days")
-                        .optional()
-                        .validate(Validator::WholeAtLeast { min: 0, unit: "days" })
-                        .description(
-                            "Only keys that expire within this many days from now by the API server's clock (keys \
-                             already expired included; keys that never expire excluded).",
-                        ),
-                )
+                .attrs(KeyFilter::attributes())
                 .attr(Attribute::bool("ephemeral_only").optional().description(
                     "Only keys an `ephemeral \"visionone_api_key\"` made (their description carries \
                      `[terraform-ephemeral]`): leftovers of a run that was killed before it could delete them.",

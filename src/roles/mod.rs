@@ -227,7 +227,7 @@ pub fn plan_time_failure(
 }
 
 /// Names as a quoted list (at most ten).
-fn quoted(names: &[&str]) -> String {
+pub fn quoted(names: &[&str]) -> String {
     names
         .iter()
         .take(10)

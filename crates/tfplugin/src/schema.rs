@@ -296,6 +296,11 @@ impl Block {
         self.attributes.push(a);
         self
     }
+    /// Several attributes at once: a group declared once and shared by types.
+    pub fn attrs(mut self, a: impl IntoIterator<Item = Attribute>) -> Self {
+        self.attributes.extend(a);
+        self
+    }
     pub fn block(mut self, b: NestedBlock) -> Self {
         self.block_types.push(b);
         self
