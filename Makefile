@@ -45,7 +45,8 @@ release:
 clean-tools:
 	rm -rf .tools
 
-## bench: start-up, RSS, and 1000-key apply/plan/destroy with coalescing on and off (prints one table)
+## bench: start-up, RSS, and 1000-key apply/plan/destroy with coalescing on and off (prints one table;
+## BENCH_REPEAT=3 for medians)
 bench: tools
 	scripts/bench.sh
 

@@ -4,6 +4,8 @@
 # emulator, coalescing on/off, on every Terraform of BENCH_TERRAFORMS (default: 1.15.5 and 1.0.3
 # from .tools/bin). Each table gives wall and calls, the distance from Terraform's own floor (the
 # same work at 0 ms latency without coalescing), batch sizes, where the time went, and the goals.
+# BENCH_REPEAT=N runs the apply/plan/destroy scenarios N times (on and off taking turns) and gives
+# medians; `holding_longer` measures what holding batches longer (BENCH_HOLDS) buys and costs.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -14,8 +16,15 @@ trap 'rm -rf "$out"' EXIT
 
 table() {
   grep -o 'BENCH|.*$' "$1" | awk -F'|' '
+    # A scenario run more than once (BENCH_REPEAT) is given by its medians; every run is listed below.
+    function median(list,   v, k, i, j, t) {
+      k = split(list, v, " ")
+      for (i = 2; i <= k; i++) { t = v[i]; for (j = i - 1; j > 0 && v[j] + 0 > t + 0; j--) v[j + 1] = v[j]; v[j + 1] = t }
+      return (k % 2) ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
+    }
     { metric = $2; mode = $3; key = metric "|" mode
-      secs[key] = $4; calls[key] = $5; errs[key] = $6; floor[key] = $7
+      runs[key]++; secl[key] = secl[key] " " $4; calll[key] = calll[key] " " $5; errl[key] = errl[key] " " $6
+      floor[key] = $7
       if (!(metric in seen)) { seen[metric] = 1; order[++n] = metric } }
     function ratio(a, b) { return (b + 0 == 0) ? "-" : sprintf("%.2fx", a / b) }
     function goal(text, value, limit,   ok) {
@@ -24,13 +33,25 @@ table() {
       printf "  %-58s %8.2f  (<= %s) %s\n", text, value, limit, ok
     }
     END {
-      printf "%-38s %-6s %9s %9s %7s %9s\n", "scenario", "mode", "wall (s)", "API calls", "errors", "x floor"
+      for (key in runs) {
+        secs[key] = median(secl[key])
+        calls[key] = (calll[key] ~ /-/) ? "-" : median(calll[key])
+        errs[key] = (errl[key] ~ /-/) ? "-" : median(errl[key])
+      }
+      printf "%-38s %-6s %9s %9s %7s %9s %5s\n", "scenario", "mode", "wall (s)", "API calls", "errors", "x floor", "runs"
       for (i = 1; i <= n; i++) for (m = 0; m < 2; m++) {
         mode = m ? "off" : "on"; key = order[i] "|" mode
         if (!(key in secs)) continue
         f = floor[key] "|off"
         x = (floor[key] != "-" && (f in secs)) ? ratio(secs[key], secs[f]) : "-"
-        printf "%-38s %-6s %9s %9s %7s %9s\n", order[i], mode, secs[key], calls[key], errs[key], x
+        printf "%-38s %-6s %9s %9s %7s %9s %5s\n", order[i], mode, secs[key], calls[key], errs[key], x, runs[key]
+      }
+      repeated = 0
+      for (i = 1; i <= n; i++) for (m = 0; m < 2; m++) {
+        key = order[i] "|" (m ? "off" : "on")
+        if (runs[key] < 2) continue
+        if (!repeated++) { print ""; print "every run of a repeated scenario (wall s / calls), in the order run:" }
+        printf "  %-36s %-4s %s  /%s\n", order[i], (m ? "off" : "on"), secl[key], calll[key]
       }
       print ""
       print "coalescing on / off:"
@@ -38,6 +59,14 @@ table() {
         on = order[i] "|on"; off = order[i] "|off"
         if (!(on in secs) || !(off in secs) || calls[on] == "-") continue
         printf "  %-36s wall %s   calls %s\n", order[i], ratio(secs[on], secs[off]), ratio(calls[on], calls[off])
+      }
+      held = 0
+      for (i = 1; i <= n; i++) {
+        if (order[i] !~ /, held up to /) continue
+        base = order[i]; sub(/, held up to .*/, "", base)
+        on = order[i] "|on"; off = base "|off"; def = base "|on"
+        if (!held++) { print ""; print "holding longer (the trade-off; against the same scenario with coalescing off, and on at the default 10%):" }
+        printf "  %-36s wall %s of off, %s of 10%%   calls %s\n", order[i], ratio(secs[on], secs[off]), ratio(secs[on], secs[def]), calls[on]
       }
       print ""
       print "goals:"

@@ -9,7 +9,9 @@
 //! the next resource's start), which show where the wall time goes.
 //!
 //! Knobs: BENCH_KEYS (1000), BENCH_SMALL_KEYS (10), BENCH_LATENCY_MS (100), BENCH_MODES (on,off),
-//! BENCH_BREAKDOWN (print calls per endpoint). Run:
+//! BENCH_REPEAT (1: runs of the apply/plan/destroy scenarios, on and off taking turns; the table
+//! gives medians), BENCH_HOLDS (25,100,300/0: the holds of the trade-off scenario, in percent of a flight,
+//! `/0` without a quiet window), BENCH_BREAKDOWN (print calls per endpoint). Run:
 //! `cargo test --release --test bench -- --ignored --nocapture --test-threads=1`.
 
 #[path = "../e2e/harness.rs"]
@@ -52,6 +54,23 @@ fn modes() -> Vec<bool> {
             "on" => Some(true),
             "off" => Some(false),
             _ => None,
+        })
+        .collect()
+}
+
+/// Runs of each repeated scenario (BENCH_REPEAT, default 1).
+fn repeat() -> usize {
+    env_num("BENCH_REPEAT", 1).max(1) as usize
+}
+
+/// The holds of `holding_longer` (BENCH_HOLDS, default "25,100,300/0"): each a share of a flight
+/// in percent, and after a `/` the quiet window's factor (default 3; 0: wait for everyone).
+fn holds() -> Vec<(u32, u32)> {
+    let v = std::env::var("BENCH_HOLDS").unwrap_or_else(|_| "25,100,300/0".into());
+    v.split(',')
+        .filter_map(|h| {
+            let (share, quiet) = h.trim().split_once('/').unwrap_or((h.trim(), "3"));
+            Some((share.parse().ok()?, quiet.parse().ok()?))
         })
         .collect()
 }
@@ -216,6 +235,12 @@ fn mode_env(tf: &mut Tf, coalesce: bool, rss_file: &std::path::Path) {
 const APPLY: &[&str] = &["apply", "-auto-approve", "-input=false", "-no-color"];
 const DESTROY: &[&str] = &["destroy", "-auto-approve", "-input=false", "-no-color"];
 
+/// The modes of every run of a repeated scenario, taking turns (on, off, on, off, ...), so a
+/// machine that slows down or speeds up meanwhile weighs on both alike.
+fn rounds() -> Vec<bool> {
+    (0..repeat()).flat_map(|_| modes()).collect()
+}
+
 /// A working directory for `n` keys with coalescing on or off; `rss.txt` collects the provider
 /// processes' peak RSS.
 fn workdir(emu: &Emulator, n: usize, coalesce: bool, provider_extra: &str) -> (Tf, std::path::PathBuf) {
@@ -267,7 +292,7 @@ const DESTROY_FLOOR: &str = "destroy, 0 ms";
 #[ignore = "benchmark: run with make bench"]
 fn zero_latency() {
     let n = keys();
-    for coalesce in modes() {
+    for coalesce in rounds() {
         let mode = mode_name(coalesce);
         let emu = emulator(0);
         let (tf, _) = workdir(&emu, n, coalesce, "");
@@ -280,7 +305,7 @@ fn zero_latency() {
 #[ignore = "benchmark: run with make bench"]
 fn apply_plan_destroy_with_latency() {
     let n = keys();
-    for coalesce in modes() {
+    for coalesce in rounds() {
         let mode = mode_name(coalesce);
         let emu = emulator(latency_ms());
         let (tf, rss) = workdir(&emu, n, coalesce, "");
@@ -295,6 +320,32 @@ fn apply_plan_destroy_with_latency() {
     }
 }
 
+/// What holding a batch longer buys and costs: the same apply and destroy at the same latency,
+/// batches held up to BENCH_HOLDS percent of a flight instead of the default 10% (the window,
+/// which caps every hold, raised to let them). scripts/bench.sh sets calls and wall beside the
+/// default's: the trade-off #17 is about, measured rather than argued.
+#[test]
+#[ignore = "benchmark: run with make bench"]
+fn holding_longer() {
+    let n = keys();
+    for (hold, quiet) in holds() {
+        let emu = emulator(latency_ms());
+        let (mut tf, _) = workdir(&emu, n, true, "");
+        let window = (latency_ms() * 2 * u64::from(hold) / 100).max(30);
+        for (var, value) in [
+            ("VISIONONE_COALESCE_HOLD_PERCENT", hold.to_string()),
+            ("VISIONONE_COALESCE_QUIET_FACTOR", quiet.to_string()),
+            ("VISIONONE_COALESCE_WINDOW_MS", window.to_string()),
+        ] {
+            tf.env.push((var.into(), value));
+        }
+        let how = if quiet == 0 { ", waiting for all" } else { "" };
+        let label = format!("held up to {hold}% of a flight{how}");
+        apply(&emu, &tf, n, &format!("apply, {label}"), "on", APPLY_FLOOR);
+        destroy(&emu, &tf, &format!("destroy, {label}"), "on", DESTROY_FLOOR);
+    }
+}
+
 /// A small apply: one round of Terraform's parallelism, where nothing should wait for company
 /// that is not coming. Its floor is the same apply at 0 ms.
 #[test]
@@ -306,7 +357,7 @@ fn small_apply() {
     let emu = emulator(0);
     let (tf, _) = workdir(&emu, n, false, "");
     apply(&emu, &tf, n, &floor, "off", &floor);
-    for coalesce in modes() {
+    for coalesce in rounds() {
         let emu = emulator(latency_ms());
         let (tf, _) = workdir(&emu, n, coalesce, "");
         apply(&emu, &tf, n, &metric, mode_name(coalesce), &floor);

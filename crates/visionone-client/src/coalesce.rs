@@ -7,9 +7,9 @@
 //! - at once when full, or when everyone who can come is there: the open batch and the items in
 //!   flight hold as many callers as have ever been inside the batcher at once (Terraform's
 //!   parallelism, learned), so nobody else can come before a flight lands;
-//! - else when no caller has joined for a quiet window (`GAP_FACTOR` times the usual gap between
+//! - else when no caller has joined for a quiet window (`Rules::quiet_factor`, 3 by default, times the usual gap between
 //!   callers of one batch), and at the latest after the hold limit: a small share
-//!   (`1 / HOLD_DIVISOR`) of the time a batch takes to answer — 10 ms beside a 100 ms call,
+//!   (`Rules::hold_percent`, 10 by default) of the time a batch takes to answer — 10 ms beside a 100 ms call,
 //!   next to nothing when the API answers at once — or, under a client-side rate limit, the
 //!   interval at which the limit refills one call, since every call spent early is waited for later;
 //! - but never while the rate limiter would make the call wait anyway (its window is full, or the
@@ -35,10 +35,6 @@ use tokio_util::sync::CancellationToken;
 use crate::shared::lock;
 use crate::{Client, Error};
 
-/// The quiet window is this many times the usual gap between callers of one batch.
-const GAP_FACTOR: u32 = 3;
-/// Without a rate limit a batch is held at most this fraction of the time a batch takes.
-const HOLD_DIVISOR: u32 = 10;
 /// Under a rate limit a batch is held at most the limit's refill interval, and never more than this.
 const MAX_PACE_HOLD: Duration = Duration::from_secs(1);
 /// Callers that came at the same instant say nothing about the next: wait at least this long.
@@ -57,9 +53,15 @@ pub(crate) struct Entry<I, R> {
 pub(crate) type Flush<I, R> = fn(Client, Vec<Entry<I, R>>) -> BoxFuture;
 
 /// How one batcher is used: the configured window (the longest hold while nothing is known about
-/// the API's speed), the batch cap, and what sends a batch.
+/// the API's speed, and the cap on any hold without a rate limit), the share of a flight a batch
+/// may be held, the batch cap, and what sends a batch.
 pub(crate) struct Rules<I, R> {
     pub window: Duration,
+    /// Without a rate limit a batch is held at most this percentage of the time a batch takes.
+    pub hold_percent: u32,
+    /// The quiet window is this many times the usual gap between callers of one batch; 0: no
+    /// quiet window, a batch waits for everyone or the hold.
+    pub quiet_factor: u32,
     pub max_batch: usize,
     pub flush: Flush<I, R>,
 }
@@ -292,8 +294,8 @@ impl<I, R> Open<I, R> {
                 Due::Now
             };
         }
-        let hold = self.hold(rules.window, limits.pace);
-        let quiet = self.quiet(rules.window).min(hold);
+        let hold = self.hold(rules, limits.pace);
+        let quiet = self.quiet(rules).min(hold);
         let at = (self.last_join + quiet).min(self.first_join + hold);
         if at <= now {
             Due::Now
@@ -303,8 +305,10 @@ impl<I, R> Open<I, R> {
     }
 
     /// The longest the open batch is held after its first caller.
-    fn hold(&self, window: Duration, pace: Option<Duration>) -> Duration {
-        let by_latency = self.flight.map_or(window, |f| (f / HOLD_DIVISOR).min(window));
+    fn hold(&self, rules: &Rules<I, R>, pace: Option<Duration>) -> Duration {
+        let window = rules.window;
+        let share = rules.hold_percent.clamp(1, 1000);
+        let by_latency = self.flight.map_or(window, |f| (f * share / 100).min(window));
         match pace {
             Some(pace) => by_latency.max(pace.min(MAX_PACE_HOLD)),
             None => by_latency,
@@ -312,10 +316,11 @@ impl<I, R> Open<I, R> {
     }
 
     /// How long the open batch waits after its last caller for another.
-    fn quiet(&self, window: Duration) -> Duration {
+    fn quiet(&self, rules: &Rules<I, R>) -> Duration {
         match self.gap {
-            Some(gap) => (gap * GAP_FACTOR).max(MIN_QUIET),
-            None => window,
+            _ if rules.quiet_factor == 0 => Duration::MAX,
+            Some(gap) => (gap * rules.quiet_factor).max(MIN_QUIET),
+            None => rules.window,
         }
     }
 
@@ -422,6 +427,9 @@ mod tests {
         client: Client,
         log: Log,
         latency: Duration,
+        window: Duration,
+        hold_percent: u32,
+        quiet_factor: u32,
         max_batch: usize,
         t0: Instant,
     }
@@ -435,6 +443,9 @@ mod tests {
                 client: Client::new(config).unwrap(),
                 log: Log::default(),
                 latency,
+                window: WINDOW,
+                hold_percent: 10,
+                quiet_factor: 3,
                 max_batch: 50,
                 t0: Instant::now(),
             }
@@ -450,7 +461,9 @@ mod tests {
                 t0: self.t0,
             };
             let rules = Rules {
-                window: WINDOW,
+                window: self.window,
+                hold_percent: self.hold_percent,
+                quiet_factor: self.quiet_factor,
                 max_batch: self.max_batch,
                 flush: answer,
             };
@@ -502,6 +515,36 @@ mod tests {
         // it 10 ms after the first. Then three are in flight and the fourth completes the round.
         bed.round(&[200, 204, 208, 212]).await;
         assert_eq!(bed.sent(), vec![(4, 30), (3, 210), (1, 212)]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_larger_hold_share_waits_longer_for_company() {
+        // The same round as above, held up to a whole flight (and a window that allows it): the
+        // batch waits for the fourth caller, one call instead of two, 2 ms later for the first.
+        let mut bed = Bed::new(100 * MS, None);
+        bed.window = 1000 * MS;
+        bed.hold_percent = 100;
+        bed.round(&[0, 0, 0, 0]).await;
+        bed.round(&[1200, 1204, 1208, 1212]).await;
+        assert_eq!(bed.sent(), vec![(4, 1000), (4, 1212)]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_a_quiet_window_a_batch_waits_for_everyone() {
+        // Three callers 1 ms apart, the fourth 48 ms later: a quiet window of 3 × 1 ms sends the
+        // three alone; without one, the batch waits for the fourth (within the hold of a flight).
+        for (quiet_factor, sent) in [
+            (3, vec![(4, 1000), (3, 1205), (1, 1250)]),
+            (0, vec![(4, 1000), (4, 1250)]),
+        ] {
+            let mut bed = Bed::new(100 * MS, None);
+            bed.window = 1000 * MS;
+            bed.hold_percent = 100;
+            bed.quiet_factor = quiet_factor;
+            bed.round(&[0, 0, 0, 0]).await;
+            bed.round(&[1200, 1201, 1202, 1250]).await;
+            assert_eq!(bed.sent(), sent, "quiet factor {quiet_factor}");
+        }
     }
 
     #[tokio::test(start_paused = true)]

@@ -33,6 +33,8 @@ impl Client {
         }
         let rules = Rules {
             window: s.window,
+            hold_percent: s.hold_percent,
+            quiet_factor: s.quiet_factor,
             max_batch: s.max_batch,
             flush: flush_creates,
         };
@@ -53,6 +55,8 @@ impl Client {
         }
         let rules = Rules {
             window: s.window,
+            hold_percent: s.hold_percent,
+            quiet_factor: s.quiet_factor,
             max_batch: s.max_batch,
             flush: flush_deletes,
         };

@@ -16,6 +16,11 @@ use crate::Client;
 pub const COALESCE_ENV: &str = "VISIONONE_COALESCE";
 /// Overrides the batching window, in milliseconds (for tuning and benchmarks).
 pub const COALESCE_WINDOW_ENV: &str = "VISIONONE_COALESCE_WINDOW_MS";
+/// Overrides the share of a batch's answer time a batch may be held, in percent, 1 to 1000 (for benchmarks:
+/// `make bench` measures what holding longer buys in calls and costs in wall time).
+pub const COALESCE_HOLD_ENV: &str = "VISIONONE_COALESCE_HOLD_PERCENT";
+/// Overrides the quiet window's factor (0: none), for the same benchmark.
+pub const COALESCE_QUIET_ENV: &str = "VISIONONE_COALESCE_QUIET_FACTOR";
 
 /// How a client batches key creates/deletes and serves reads from shared list snapshots.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +31,13 @@ pub struct CoalesceSettings {
     /// waits at most a tenth of a batch's answer time, see `coalesce.rs`), and how long a group of
     /// readers is gathered.
     pub window: Duration,
+    /// Once the API's speed is known, a batch is held at most this percentage of the time a batch
+    /// takes to answer (and never beyond `window`). Holding longer makes fewer calls, but every
+    /// caller held is a resource Terraform waits for.
+    pub hold_percent: u32,
+    /// A batch goes when no caller joined for this many times the usual gap between callers
+    /// (0: never for quiet; only when everyone is there, or full, or held long enough).
+    pub quiet_factor: u32,
     /// A batch is sent at once when it holds this many items (the API takes at most 50).
     pub max_batch: usize,
     /// Readers gathered in one window up to this many are served by single `GET`s; more build a snapshot.
@@ -41,6 +53,8 @@ impl Default for CoalesceSettings {
         CoalesceSettings {
             enabled: true,
             window: Duration::from_millis(30),
+            hold_percent: 10,
+            quiet_factor: 3,
             max_batch: MAX_BATCH,
             few_reads: 3,
             single_get_budget: 8,
@@ -62,6 +76,18 @@ impl CoalesceSettings {
             .and_then(|v| v.trim().parse::<u64>().ok())
         {
             s.window = Duration::from_millis(ms.clamp(1, 1000));
+        }
+        if let Some(p) = std::env::var(COALESCE_HOLD_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse::<u32>().ok())
+        {
+            s.hold_percent = p.clamp(1, 1000);
+        }
+        if let Some(f) = std::env::var(COALESCE_QUIET_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse::<u32>().ok())
+        {
+            s.quiet_factor = f.min(100);
         }
         s
     }
