@@ -268,29 +268,17 @@ mod tests {
         ephemeral::<Call, _>(EphemeralApiKey).validate(config)
     }
 
-    fn errors_at(d: &Diagnostics, attr: &str) -> bool {
-        d.0.iter().any(|x| {
-            x.severity == tfplugin::Severity::Error
-                && x.attribute
-                    .as_ref()
-                    .is_some_and(|p| p.0.first() == Some(&tfplugin::PathStep::Attr(attr.into())))
-        })
-    }
-
     #[test]
     fn plan_time_checks_name_their_attribute() {
-        assert!(errors_at(
-            &validate(&config(&[("role", MASTER_ADMINISTRATOR.into())])),
-            "role"
-        ));
-        assert!(errors_at(&validate(&config(&[("role", " ".into())])), "role"));
+        assert!(validate(&config(&[("role", MASTER_ADMINISTRATOR.into())])).has_error_at("role"));
+        assert!(validate(&config(&[("role", " ".into())])).has_error_at("role"));
         let never = validate(&config(&[("role", "SIEM".into()), ("expiration", "never".into())]));
-        assert!(errors_at(&never, "expiration"));
+        assert!(never.has_error_at("expiration"));
         let long = validate(&config(&[
             ("role", "SIEM".into()),
             ("name_prefix", "x".repeat(300).into()),
         ]));
-        assert!(errors_at(&long, "name_prefix"));
+        assert!(long.has_error_at("name_prefix"));
         assert!(!validate(&config(&[("role", "SIEM".into())])).has_errors());
         assert!(!validate(&config(&[("role", Value::Unknown)])).has_errors());
     }
