@@ -12,7 +12,7 @@ use crate::roles::Holder;
 use tfplugin::framework::{Attr, EphemeralResource, Opened};
 use tfplugin::{Attribute, AttributePath, Block, Diagnostics, Schema, Validator};
 use visionone_client::api::{ApiKeyCreate, MASTER_ADMINISTRATOR};
-use visionone_client::CancellationToken;
+use visionone_client::{CancellationToken, Error};
 
 pub const TYPE_NAME: &str = "visionone_api_key";
 
@@ -124,6 +124,19 @@ pub fn server_description(configured: Option<&str>) -> String {
     }
 }
 
+/// A create the API refused: at `role` when the role was the reason (the plan-time check
+/// passed, yet the server knows better), else for the whole block.
+fn create_failed(name: &str, e: &Error) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    let summary = format!("Could not create ephemeral API key {name:?}");
+    if crate::roles::refused_role(e) {
+        d.error_at(AttributePath::root("role"), summary, e.to_string());
+    } else {
+        d.error(summary, e.to_string());
+    }
+    d
+}
+
 #[async_trait::async_trait]
 impl EphemeralResource<Call> for EphemeralApiKey {
     type Model = EphemeralKey;
@@ -174,15 +187,7 @@ impl EphemeralResource<Call> for EphemeralApiKey {
         // not be deleted.
         let created = match client.create_api_key_coalesced(item, &CancellationToken::new()).await {
             Ok(c) => c,
-            Err(e) => {
-                let mut d = Diagnostics::new();
-                d.error_at(
-                    AttributePath::root("role"),
-                    format!("Could not create ephemeral API key {name:?}"),
-                    e.to_string(),
-                );
-                return Err(d);
-            }
+            Err(e) => return Err(create_failed(&name, &e)),
         };
         let key = OpenKey {
             id: created.id.clone(),
@@ -281,6 +286,42 @@ mod tests {
         assert!(long.has_error_at("name_prefix"));
         assert!(!validate(&config(&[("role", "SIEM".into())])).has_errors());
         assert!(!validate(&config(&[("role", Value::Unknown)])).has_errors());
+    }
+
+    fn api(status: u16, code: &str, message: &str) -> Error {
+        Error::Api(visionone_client::ApiError {
+            status,
+            code: code.into(),
+            message: message.into(),
+            trace_id: None,
+        })
+    }
+
+    #[test]
+    fn a_failed_create_is_at_role_only_when_the_role_was_refused() {
+        let role = create_failed(
+            "terraform-run-x",
+            &api(
+                400,
+                "InvalidParameterValue",
+                "role 'Auditor' may not be assigned to API keys",
+            ),
+        );
+        assert!(role.has_error_at("role"), "{role:?}");
+        for e in [
+            api(500, "InternalServerError", "boom"),
+            api(
+                403,
+                "AccessDenied",
+                "The role of this credential lacks the permission 'x'",
+            ),
+            api(409, "Conflict", "name already used"),
+        ] {
+            let d = create_failed("terraform-run-x", &e);
+            assert!(d.has_errors() && !d.has_error_at("role"), "{e}: {d:?}");
+            assert_eq!(d.0[0].attribute, None, "{e}");
+            assert!(d.0[0].summary.contains("terraform-run-x"));
+        }
     }
 
     #[test]
