@@ -137,6 +137,28 @@ fn create_failed(name: &str, e: &Error) -> Diagnostics {
     d
 }
 
+/// Terraform was interrupted while the create was out, and Open tried to delete the key it got
+/// back: a key left behind must be named (never its secret), so the user can find it.
+fn interrupted(key: &OpenKey, delete_failed: Option<&Error>) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    match delete_failed {
+        None => d.error(
+            "Cancelled",
+            "Terraform was interrupted while the API key was being created; it was deleted again.",
+        ),
+        Some(e) => d.error(
+            format!("Could not delete ephemeral API key {}", key.id),
+            format!(
+                "Terraform was interrupted while the API key was being created, and the key {} could not be \
+                 deleted after {DELETE_ATTEMPTS} tries: {e}. The provider tries once more as it shuts down; \
+                 otherwise delete it in the console or with `terraform query`; it stops working when it expires.",
+                key.describe()
+            ),
+        ),
+    }
+    d
+}
+
 #[async_trait::async_trait]
 impl EphemeralResource<Call> for EphemeralApiKey {
     type Model = EphemeralKey;
@@ -197,13 +219,12 @@ impl EphemeralResource<Call> for EphemeralApiKey {
         // Interrupted while the create was out: StopProvider's hook has run, and Terraform will
         // not use (or maybe close) the key.
         if call.ctx.cancel.is_cancelled() {
-            let _ = open_keys::delete(client, &key, DELETE_ATTEMPTS).await;
-            let mut d = Diagnostics::new();
-            d.error(
-                "Cancelled",
-                "Terraform was interrupted while the API key was being created; it was deleted again.",
-            );
-            return Err(d);
+            let deleted = open_keys::delete(client, &key, DELETE_ATTEMPTS).await;
+            if deleted.is_err() {
+                // Kept in the open set: the shutdown hook tries once more.
+                call.open_keys().opened(client, &key);
+            }
+            return Err(interrupted(&key, deleted.err().as_ref()));
         }
         call.open_keys().opened(client, &key);
         tfplugin::log::info("opened ephemeral API key", &[("id", &key.id), ("name", &name)]);
@@ -322,6 +343,27 @@ mod tests {
             assert_eq!(d.0[0].attribute, None, "{e}");
             assert!(d.0[0].summary.contains("terraform-run-x"));
         }
+    }
+
+    #[test]
+    fn an_interrupted_open_names_a_key_it_could_not_delete() {
+        let key = OpenKey {
+            id: "k-1".into(),
+            name: "terraform-run-x".into(),
+            expires_at: Some("2026-01-01T00:00:00Z".into()),
+        };
+        let deleted = interrupted(&key, None);
+        assert!(deleted.has_errors());
+        assert!(deleted.0[0].detail.contains("deleted again"), "{deleted:?}");
+        let cause = api(503, "HTTP503", "unavailable");
+        let left = interrupted(&key, Some(&cause));
+        let x = &left.0[0];
+        assert!(left.has_errors() && x.attribute.is_none());
+        assert!(x.summary.contains("k-1"), "{x:?}");
+        assert!(x.detail.contains(&key.describe()), "{x:?}");
+        assert!(x.detail.contains("could not be deleted"), "{x:?}");
+        assert!(x.detail.contains(&cause.to_string()), "{x:?}");
+        assert!(!x.detail.contains("deleted again"), "{x:?}");
     }
 
     #[test]
