@@ -12,7 +12,7 @@ use crate::roles::Holder;
 use tfplugin::framework::{Attr, EphemeralResource, Opened};
 use tfplugin::{Attribute, AttributePath, Block, Diagnostics, Schema, Validator};
 use visionone_client::api::{ApiKeyCreate, MASTER_ADMINISTRATOR};
-use visionone_client::CancellationToken;
+use visionone_client::{CancellationToken, Error};
 
 pub const TYPE_NAME: &str = "visionone_api_key";
 
@@ -124,6 +124,41 @@ pub fn server_description(configured: Option<&str>) -> String {
     }
 }
 
+/// A create the API refused: at `role` when the role was the reason (the plan-time check
+/// passed, yet the server knows better), else for the whole block.
+fn create_failed(name: &str, e: &Error) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    let summary = format!("Could not create ephemeral API key {name:?}");
+    if crate::roles::refused_role(e) {
+        d.error_at(AttributePath::root("role"), summary, e.to_string());
+    } else {
+        d.error(summary, e.to_string());
+    }
+    d
+}
+
+/// Terraform was interrupted while the create was out, and Open tried to delete the key it got
+/// back: a key left behind must be named (never its secret), so the user can find it.
+fn interrupted(key: &OpenKey, delete_failed: Option<&Error>) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    match delete_failed {
+        None => d.error(
+            "Cancelled",
+            "Terraform was interrupted while the API key was being created; it was deleted again.",
+        ),
+        Some(e) => d.error(
+            format!("Could not delete ephemeral API key {}", key.id),
+            format!(
+                "Terraform was interrupted while the API key was being created, and the key {} could not be \
+                 deleted after {DELETE_ATTEMPTS} tries: {e}. The provider tries once more as it shuts down; \
+                 otherwise delete it in the console or with `terraform query`; it stops working when it expires.",
+                key.describe()
+            ),
+        ),
+    }
+    d
+}
+
 #[async_trait::async_trait]
 impl EphemeralResource<Call> for EphemeralApiKey {
     type Model = EphemeralKey;
@@ -174,15 +209,7 @@ impl EphemeralResource<Call> for EphemeralApiKey {
         // not be deleted.
         let created = match client.create_api_key_coalesced(item, &CancellationToken::new()).await {
             Ok(c) => c,
-            Err(e) => {
-                let mut d = Diagnostics::new();
-                d.error_at(
-                    AttributePath::root("role"),
-                    format!("Could not create ephemeral API key {name:?}"),
-                    e.to_string(),
-                );
-                return Err(d);
-            }
+            Err(e) => return Err(create_failed(&name, &e)),
         };
         let key = OpenKey {
             id: created.id.clone(),
@@ -192,13 +219,12 @@ impl EphemeralResource<Call> for EphemeralApiKey {
         // Interrupted while the create was out: StopProvider's hook has run, and Terraform will
         // not use (or maybe close) the key.
         if call.ctx.cancel.is_cancelled() {
-            let _ = open_keys::delete(client, &key, DELETE_ATTEMPTS).await;
-            let mut d = Diagnostics::new();
-            d.error(
-                "Cancelled",
-                "Terraform was interrupted while the API key was being created; it was deleted again.",
-            );
-            return Err(d);
+            let deleted = open_keys::delete(client, &key, DELETE_ATTEMPTS).await;
+            if deleted.is_err() {
+                // Kept in the open set: the shutdown hook tries once more.
+                call.open_keys().opened(client, &key);
+            }
+            return Err(interrupted(&key, deleted.err().as_ref()));
         }
         call.open_keys().opened(client, &key);
         tfplugin::log::info("opened ephemeral API key", &[("id", &key.id), ("name", &name)]);
@@ -268,31 +294,76 @@ mod tests {
         ephemeral::<Call, _>(EphemeralApiKey).validate(config)
     }
 
-    fn errors_at(d: &Diagnostics, attr: &str) -> bool {
-        d.0.iter().any(|x| {
-            x.severity == tfplugin::Severity::Error
-                && x.attribute
-                    .as_ref()
-                    .is_some_and(|p| p.0.first() == Some(&tfplugin::PathStep::Attr(attr.into())))
-        })
-    }
-
     #[test]
     fn plan_time_checks_name_their_attribute() {
-        assert!(errors_at(
-            &validate(&config(&[("role", MASTER_ADMINISTRATOR.into())])),
-            "role"
-        ));
-        assert!(errors_at(&validate(&config(&[("role", " ".into())])), "role"));
+        assert!(validate(&config(&[("role", MASTER_ADMINISTRATOR.into())])).has_error_at("role"));
+        assert!(validate(&config(&[("role", " ".into())])).has_error_at("role"));
         let never = validate(&config(&[("role", "SIEM".into()), ("expiration", "never".into())]));
-        assert!(errors_at(&never, "expiration"));
+        assert!(never.has_error_at("expiration"));
         let long = validate(&config(&[
             ("role", "SIEM".into()),
             ("name_prefix", "x".repeat(300).into()),
         ]));
-        assert!(errors_at(&long, "name_prefix"));
+        assert!(long.has_error_at("name_prefix"));
         assert!(!validate(&config(&[("role", "SIEM".into())])).has_errors());
         assert!(!validate(&config(&[("role", Value::Unknown)])).has_errors());
+    }
+
+    fn api(status: u16, code: &str, message: &str) -> Error {
+        Error::Api(visionone_client::ApiError {
+            status,
+            code: code.into(),
+            message: message.into(),
+            trace_id: None,
+        })
+    }
+
+    #[test]
+    fn a_failed_create_is_at_role_only_when_the_role_was_refused() {
+        let role = create_failed(
+            "terraform-run-x",
+            &api(
+                400,
+                "InvalidParameterValue",
+                "role 'Auditor' may not be assigned to API keys",
+            ),
+        );
+        assert!(role.has_error_at("role"), "{role:?}");
+        for e in [
+            api(500, "InternalServerError", "boom"),
+            api(
+                403,
+                "AccessDenied",
+                "The role of this credential lacks the permission 'x'",
+            ),
+            api(409, "Conflict", "name already used"),
+        ] {
+            let d = create_failed("terraform-run-x", &e);
+            assert!(d.has_errors() && !d.has_error_at("role"), "{e}: {d:?}");
+            assert_eq!(d.0[0].attribute, None, "{e}");
+            assert!(d.0[0].summary.contains("terraform-run-x"));
+        }
+    }
+
+    #[test]
+    fn an_interrupted_open_names_a_key_it_could_not_delete() {
+        let key = OpenKey {
+            id: "k-1".into(),
+            name: "terraform-run-x".into(),
+            expires_at: Some("2026-01-01T00:00:00Z".into()),
+        };
+        let deleted = interrupted(&key, None);
+        assert!(deleted.has_errors());
+        assert!(deleted.0[0].detail.contains("deleted again"), "{deleted:?}");
+        let cause = api(503, "HTTP503", "unavailable");
+        let left = interrupted(&key, Some(&cause));
+        let x = &left.0[0];
+        assert!(left.has_errors() && x.attribute.is_none());
+        assert!(x.summary.contains("k-1"), "{x:?}");
+        assert!(x.detail.contains(&key.describe()), "{x:?}");
+        assert!(x.detail.contains("could not be deleted"), "{x:?}");
+        assert!(x.detail.contains(&cause.to_string()), "{x:?}");
+        assert!(!x.detail.contains("deleted again"), "{x:?}");
     }
 
     #[test]

@@ -575,15 +575,6 @@ mod tests {
         v
     }
 
-    fn errors_at(d: &Diagnostics, attr: &str) -> bool {
-        d.0.iter().any(|x| {
-            x.severity == tfplugin::Severity::Error
-                && x.attribute
-                    .as_ref()
-                    .is_some_and(|p| p.0.first() == Some(&tfplugin::PathStep::Attr(attr.into())))
-        })
-    }
-
     #[test]
     fn name_rules() {
         let both = validate(&config(&[
@@ -591,9 +582,9 @@ mod tests {
             ("name_prefix", "b".into()),
             ("role", "SIEM".into()),
         ]));
-        assert!(errors_at(&both, "name_prefix"));
+        assert!(both.has_error_at("name_prefix"));
         let neither = validate(&config(&[("role", "SIEM".into())]));
-        assert!(errors_at(&neither, "name"));
+        assert!(neither.has_error_at("name"));
         let unknown = validate(&config(&[("name", Value::Unknown), ("role", "SIEM".into())]));
         assert!(!unknown.has_errors());
         assert!(!validate(&config(&[("name", "a".into()), ("role", "SIEM".into())])).has_errors());
@@ -606,20 +597,20 @@ mod tests {
             ("role", MASTER_ADMINISTRATOR.into()),
             ("expiration", "2_years".into()),
         ]));
-        assert!(errors_at(&d, "role"));
-        assert!(errors_at(&d, "expiration"));
+        assert!(d.has_error_at("role"));
+        assert!(d.has_error_at("expiration"));
         let d = validate(&config(&[
             ("name", "a".into()),
             ("role", "SIEM".into()),
             ("max_age_days", Value::int(0)),
         ]));
-        assert!(errors_at(&d, "max_age_days"));
+        assert!(d.has_error_at("max_age_days"));
         let d = validate(&config(&[
             ("name", "a".into()),
             ("role", "SIEM".into()),
             ("rotate_before_days", Value::int(-1)),
         ]));
-        assert!(errors_at(&d, "rotate_before_days"));
+        assert!(d.has_error_at("rotate_before_days"));
     }
 
     #[test]

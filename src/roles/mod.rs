@@ -14,7 +14,7 @@ pub use observed::Observed;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tfplugin::{AttributePath, Diagnostics, Severity};
-use visionone_client::api::{PermissionKey, Role, MASTER_ADMINISTRATOR};
+use visionone_client::api::{codes, PermissionKey, Role, MASTER_ADMINISTRATOR};
 use visionone_client::{CancellationToken, Client, Error, ListQuery};
 
 /// Who a role is checked for: each kind has its own assignment flag.
@@ -226,6 +226,22 @@ pub fn plan_time_failure(
     }
 }
 
+/// Whether the API refused an object for the role it was given (unknown, not allowed for this
+/// kind of holder, Master Administrator): a 400/403/404 whose message is about the role. A
+/// refused credential is not (401, or 403 `AccessDenied`, "the role of this credential lacks
+/// …"): that is the provider block's key, and pointing at `role` would mislead.
+pub fn refused_role(e: &Error) -> bool {
+    let Some(api) = e.api() else {
+        return false;
+    };
+    let message = api.message.to_ascii_lowercase();
+    matches!(api.status, 400 | 403 | 404)
+        && api.code != codes::ACCESS_DENIED
+        && api.code != codes::INVALID_CREDENTIALS
+        && message.contains("role")
+        && !message.contains("credential")
+}
+
 /// Names as a quoted list (at most ten).
 pub fn quoted(names: &[&str]) -> String {
     names
@@ -323,5 +339,59 @@ mod tests {
         };
         roles.note_planned("ua-test-role", r);
         assert_eq!(roles.planned("ua-test-role"), Some(r));
+    }
+
+    fn api(status: u16, code: &str, message: &str) -> Error {
+        Error::Api(visionone_client::ApiError {
+            status,
+            code: code.into(),
+            message: message.into(),
+            trace_id: None,
+        })
+    }
+
+    #[test]
+    fn only_refusals_about_the_role_are_the_roles_fault() {
+        let invalid = codes::INVALID_PARAMETER_VALUE;
+        // What the contract (and the emulator) answers for a bad role of a key.
+        assert!(refused_role(&api(400, invalid, "role 'Auditer' does not exist")));
+        assert!(refused_role(&api(
+            400,
+            invalid,
+            "role 'Auditor' may not be assigned to API keys"
+        )));
+        assert!(refused_role(&api(
+            400,
+            invalid,
+            "the Master Administrator role can no longer be given to API keys"
+        )));
+        assert!(refused_role(&api(404, "NotFound", "Role not found")));
+        assert!(refused_role(&api(403, "Forbidden", "This role cannot be assigned")));
+        // Through the client's wrappers.
+        let wrapped = Error::CreateFailed {
+            object: "API key".into(),
+            source: Box::new(api(400, invalid, "role 'x' does not exist")),
+        };
+        assert!(refused_role(&wrapped));
+        // The provider's own credential, whatever its message says about roles.
+        assert!(!refused_role(&api(
+            403,
+            codes::ACCESS_DENIED,
+            "The role of this credential lacks the permission 'iam.apiKeys.manage'"
+        )));
+        assert!(!refused_role(&api(401, codes::INVALID_CREDENTIALS, "role")));
+        // Not about the role at all.
+        assert!(!refused_role(&api(409, codes::CONFLICT, "name already used")));
+        assert!(!refused_role(&api(
+            400,
+            invalid,
+            "monthsToExpiration must be one of 1, 3, 6, 12, 0"
+        )));
+        assert!(!refused_role(&api(500, "InternalServerError", "role service down")));
+        assert!(!refused_role(&Error::Transport {
+            message: "connection reset".into(),
+            timeout: false,
+            body_sent: true,
+        }));
     }
 }

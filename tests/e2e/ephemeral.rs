@@ -318,3 +318,98 @@ fn a_killed_terraform_leaves_no_key() {
         Err(keys) => panic!("keys left after Terraform was killed: {keys:?}"),
     }
 }
+
+/// Deletes of keys in the call log (each a batch call).
+fn key_deletes(calls: &[Json]) -> usize {
+    calls
+        .iter()
+        .filter(|c| c["method"] == "POST" && c["path"] == "/v3.0/iam/apiKeys/delete")
+        .count()
+}
+
+/// Ctrl-C while the key's create is out, and every delete refused: Open names the key it could
+/// not delete (never its secret), and keeps it tracked, so the shutdown hook tries once more.
+#[test(needs_terraform = "1.10")]
+fn an_interrupted_create_whose_key_cannot_be_deleted_names_it() {
+    use std::os::unix::process::CommandExt;
+    let emu = Emulator::start();
+    let tf = Tf::new(&emu);
+    // Its own provider block: no client retries, so each delete try is one call.
+    tf.write(
+        "main.tf",
+        r#"
+terraform {
+  required_providers {
+    visionone = { source = "visionone-iam/visionone" }
+  }
+}
+provider "visionone" {
+  max_retries = 0
+}
+
+ephemeral "visionone_api_key" "run" {
+  role = "Auditor"
+}
+"#,
+    );
+    // The delete fault first: the create's path is a prefix of the delete's.
+    emu.control(
+        "POST",
+        "faults",
+        json!({"method": "POST", "path": "/v3.0/iam/apiKeys/delete", "kind": "503", "rate": 1.0}),
+    );
+    emu.control(
+        "POST",
+        "faults",
+        json!({"method": "POST", "path": "/v3.0/iam/apiKeys", "kind": "latency", "latencyMs": 4000, "count": 1}),
+    );
+    emu.clear_calls();
+    // `plan`, not `apply`: Terraform stops its providers on Ctrl-C in a plan, but not in the
+    // plan walk of an apply.
+    let mut cmd = tf.command(&["plan", "-input=false", "-no-color"]);
+    cmd.process_group(0).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = cmd.spawn().expect("start terraform");
+    let pid = child.id();
+    // The role check comes just before the create: once it has answered, the create is held.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !emu
+        .calls()
+        .iter()
+        .any(|c| c["path"].as_str().is_some_and(|p| p.starts_with("/v3.0/iam/roles")))
+    {
+        assert!(Instant::now() < deadline, "the role was never checked");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    std::thread::sleep(Duration::from_millis(1000));
+    assert!(emu.keys().is_empty(), "the create was not held");
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", "--", &format!("-{pid}")])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let out = child.wait_with_output().expect("wait for terraform");
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let keys = emu.keys();
+    assert_eq!(keys.len(), 1, "the held create made no key:\n{text}");
+    let id = keys[0]["id"].as_str().expect("the key's id").to_string();
+    // Terraform wraps long lines: compare with whitespace collapsed.
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(&format!("Could not delete ephemeral API key {id}")) && flat.contains("could not be deleted"),
+        "the left-behind key is not named:\n{text}"
+    );
+    assert!(!flat.contains("deleted again"), "claims the key was deleted:\n{text}");
+    assert_eq!(secret_shaped(&text), Vec::<String>::new(), "a secret in the output");
+    // Three tries in Open, then one more by the shutdown hook as the provider stops.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while key_deletes(&emu.calls()) < 4 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    let calls = emu.calls();
+    assert_eq!(key_deletes(&calls), 4, "deletes in the call log: {calls:?}\n{text}");
+    emu.control("DELETE", "faults", Json::Null);
+}

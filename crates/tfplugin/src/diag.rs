@@ -81,6 +81,16 @@ impl Diagnostics {
     pub fn has_errors(&self) -> bool {
         self.0.iter().any(|d| d.severity == Severity::Error)
     }
+    /// Whether an error points at top-level attribute `attr` (or somewhere inside it): what tests
+    /// ask of a diagnostic, since Terraform shows it at that attribute in the configuration.
+    pub fn has_error_at(&self, attr: &str) -> bool {
+        self.0.iter().any(|d| {
+            d.severity == Severity::Error
+                && d.attribute
+                    .as_ref()
+                    .is_some_and(|p| matches!(p.0.first(), Some(PathStep::Attr(a)) if a == attr))
+        })
+    }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -89,5 +99,23 @@ impl Diagnostics {
 impl From<Diagnostic> for Diagnostics {
     fn from(d: Diagnostic) -> Self {
         Diagnostics(vec![d])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn has_error_at_matches_errors_at_or_inside_the_attribute() {
+        let mut d = Diagnostics::new();
+        d.error("plain", "no attribute");
+        d.warning_at(AttributePath::root("name"), "warned", "only a warning");
+        d.error_at(AttributePath::root("role").key("x"), "nested", "inside role");
+        assert!(d.has_error_at("role"));
+        assert!(!d.has_error_at("name"), "a warning is no error");
+        assert!(!d.has_error_at("x"), "only the first step names the attribute");
+        assert!(!d.has_error_at("rol"));
+        assert!(!Diagnostics::new().has_error_at("role"));
     }
 }
