@@ -408,3 +408,50 @@ async fn lost_answer_while_someone_else_creates_the_same_name() {
     assert_eq!(server_keys(&emu).await.len(), 4);
     assert_secret_works(&emu, k.id.unwrap(), k.secret_key.as_deref().unwrap()).await;
 }
+
+fn login() -> Login {
+    Login {
+        user_name: "admin".into(),
+        password: Secret::new("pw:1"),
+        tenant_name: None,
+    }
+}
+
+#[tokio::test]
+async fn an_expired_session_signs_in_again_once_and_a_refused_sign_in_is_not_retried() {
+    let emu = start().await;
+    let cancel = CancellationToken::new();
+    let s = WorkloadClient::sign_in(&config(&emu, ""), &login(), &cancel)
+        .await
+        .unwrap();
+    s.list_keys(&cancel).await.unwrap();
+    // 31 minutes of the emulator's clock: the session idles out (30 min).
+    emu.control(Method::POST, "clock", Some(json!({"advanceSeconds": 31 * 60})))
+        .await;
+    let later = spec("later");
+    let (a, b) = tokio::join!(s.list_keys(&cancel), s.create_key(&later, &cancel));
+    a.expect("signed in again");
+    let k = b.expect("the refused create is sent again");
+    assert_secret_works(&emu, k.id.unwrap(), k.secret_key.as_deref().unwrap()).await;
+    assert_eq!(emu.count("POST", "/api/sessions").await, 2, "one sign-in shared by both calls");
+    assert_eq!(emu.count("POST", "/api/apikeys").await, 2, "the create refused once, then made once");
+    assert_eq!(server_keys(&emu).await.len(), 1);
+    assert_eq!(emu.control(Method::GET, "workload/sessions", None).await["open"], 1);
+
+    // The account is locked out, then the session idles out again: one sign-in attempt, refused,
+    // and never another; the error says the session expired, not that a key is wrong.
+    emu.control(Method::DELETE, "workload/login", None).await;
+    emu.control(Method::POST, "clock", Some(json!({"advanceSeconds": 31 * 60})))
+        .await;
+    for _ in 0..3 {
+        let e = s.list_keys(&cancel).await.unwrap_err();
+        assert!(e.is_session_expired(), "{e}");
+        assert_eq!(e.status(), Some(401), "{e}");
+        assert!(e.to_string().contains("signing in again failed"), "{e}");
+        assert!(!e.to_string().contains("pw:1"), "{e}");
+    }
+    assert_eq!(emu.count("POST", "/api/sessions").await, 3, "a refused sign-in is tried once");
+    // A key-authenticated client never takes a 401 for an expired session.
+    let wrong = WorkloadClient::new(&config(&emu, "8:not-a-secret")).unwrap();
+    assert!(!wrong.list_keys(&cancel).await.unwrap_err().is_session_expired());
+}

@@ -47,7 +47,7 @@ impl WorkloadClient {
                 return Err(Error::Cancelled { in_flight: false });
             }
             let sent = Instant::now();
-            let err = match self.transport.send(&req, Retry::UnlessAmbiguous, &settle).await {
+            let err = match self.send(&req, Retry::UnlessAmbiguous, &settle).await {
                 Ok(reply) => {
                     let key: ApiKey = reply.json("created API key")?;
                     return match (key.id, &key.secret_key) {
@@ -212,7 +212,7 @@ impl WorkloadClient {
     /// `DELETE /apikeys/{id}`; a key already gone counts as deleted.
     pub async fn delete_key(&self, id: i64, cancel: &CancellationToken) -> Result<(), Error> {
         let req = Request::new(Method::DELETE, self.key_url(id, None));
-        match self.transport.send(&req, Retry::Always, cancel).await {
+        match self.send(&req, Retry::Always, cancel).await {
             Ok(_) => Ok(()),
             Err(e) if e.is_not_found() => Ok(()),
             Err(e) => Err(e),
