@@ -266,7 +266,10 @@ mod tests {
         let d = failure("Could not read", &expired, None);
         let detail = &d.0[0].detail;
         assert_eq!(d.0[0].summary, "The Workload Security session expired");
-        assert!(detail.contains("workload.password") && !detail.contains("api_key"), "{detail}");
+        assert!(
+            detail.contains("workload.password") && !detail.contains("api_key"),
+            "{detail}"
+        );
         let d = failure("Could not read", &refused, None);
         assert!(d.0[0].detail.contains("api_key"), "a key's 401 still names api_key");
     }

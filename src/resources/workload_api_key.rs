@@ -576,7 +576,10 @@ mod tests {
         }
         let mut empty = ok.to_vec();
         empty.push(("description", Value::from("")));
-        assert!(!validate(&config(&empty)).has_errors(), "an empty description is accepted");
+        assert!(
+            !validate(&config(&empty)).has_errors(),
+            "an empty description is accepted"
+        );
         assert!(time_zone_shape("America/New_York") && time_zone_shape("UTC") && time_zone_shape("Etc/GMT+5"));
     }
 

@@ -158,7 +158,9 @@ impl Transport {
 
     fn write_credential(&self) -> std::sync::RwLockWriteGuard<'_, Credential> {
         // A panic while holding the lock leaves a whole credential (it is replaced in one move).
-        self.credential.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.credential
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The API root (`.../v3.0`).
@@ -198,7 +200,8 @@ fn auth_header(scheme: AuthScheme, credential: &str) -> Result<Option<(HeaderNam
 }
 
 fn secret_header(name: &'static str, value: &str) -> Result<(HeaderName, HeaderValue), Error> {
-    let value = sensitive_value(value).map_err(|_| Error::Config(format!("the {name} value cannot be sent in a header")))?;
+    let value =
+        sensitive_value(value).map_err(|_| Error::Config(format!("the {name} value cannot be sent in a header")))?;
     Ok((HeaderName::from_static(name), value))
 }
 
@@ -384,7 +387,10 @@ impl Transport {
             .timeout(remaining)
             .header(ACCEPT, "application/json");
         {
-            let credential = self.credential.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let credential = self
+                .credential
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             for (name, value) in credential.auth.iter().chain(&credential.secret_headers) {
                 rb = rb.header(name.clone(), value.clone());
             }

@@ -364,7 +364,10 @@ async fn raw_create(emu: &Emu, body: Value) -> (i64, String) {
         .json()
         .await
         .unwrap();
-    (key["ID"].as_i64().unwrap(), key["secretKey"].as_str().unwrap().to_owned())
+    (
+        key["ID"].as_i64().unwrap(),
+        key["secretKey"].as_str().unwrap().to_owned(),
+    )
 }
 
 #[tokio::test]
@@ -378,8 +381,10 @@ async fn lost_answer_while_someone_else_creates_the_same_name() {
     let expiry = time::system_to_ms(c.server_now() + Duration::from_secs(30 * 86_400));
     let mut s = spec("shared-name");
     s.expiry_date = Some(expiry);
-    emu.fault(json!({"method": "POST", "path": "/api/apikeys/search", "kind": "latency", "latencyMs": 800, "count": 1}))
-        .await;
+    emu.fault(
+        json!({"method": "POST", "path": "/api/apikeys/search", "kind": "latency", "latencyMs": 800, "count": 1}),
+    )
+    .await;
     emu.fault(json!({"method": "POST", "path": "/api/apikeys", "kind": "lost-answer", "count": 1}))
         .await;
     let ours = tokio::spawn({
@@ -400,7 +405,11 @@ async fn lost_answer_while_someone_else_creates_the_same_name() {
     assert_eq!(emu.count("POST", &format!("/api/apikeys/{theirs}/secretkey")).await, 0);
 
     // A key that never expires is still told from a same-name key that does.
-    raw_create(&emu, json!({"keyName": "open-ended", "roleID": 1, "expiryDate": expiry})).await;
+    raw_create(
+        &emu,
+        json!({"keyName": "open-ended", "roleID": 1, "expiryDate": expiry}),
+    )
+    .await;
     emu.fault(json!({"method": "POST", "path": "/api/apikeys", "kind": "lost-answer", "count": 1}))
         .await;
     let k = c.create_key(&spec("open-ended"), &cancel).await.unwrap();
@@ -433,8 +442,16 @@ async fn an_expired_session_signs_in_again_once_and_a_refused_sign_in_is_not_ret
     a.expect("signed in again");
     let k = b.expect("the refused create is sent again");
     assert_secret_works(&emu, k.id.unwrap(), k.secret_key.as_deref().unwrap()).await;
-    assert_eq!(emu.count("POST", "/api/sessions").await, 2, "one sign-in shared by both calls");
-    assert_eq!(emu.count("POST", "/api/apikeys").await, 2, "the create refused once, then made once");
+    assert_eq!(
+        emu.count("POST", "/api/sessions").await,
+        2,
+        "one sign-in shared by both calls"
+    );
+    assert_eq!(
+        emu.count("POST", "/api/apikeys").await,
+        2,
+        "the create refused once, then made once"
+    );
     assert_eq!(server_keys(&emu).await.len(), 1);
     assert_eq!(emu.control(Method::GET, "workload/sessions", None).await["open"], 1);
 
@@ -450,7 +467,11 @@ async fn an_expired_session_signs_in_again_once_and_a_refused_sign_in_is_not_ret
         assert!(e.to_string().contains("signing in again failed"), "{e}");
         assert!(!e.to_string().contains("pw:1"), "{e}");
     }
-    assert_eq!(emu.count("POST", "/api/sessions").await, 3, "a refused sign-in is tried once");
+    assert_eq!(
+        emu.count("POST", "/api/sessions").await,
+        3,
+        "a refused sign-in is tried once"
+    );
     // A key-authenticated client never takes a 401 for an expired session.
     let wrong = WorkloadClient::new(&config(&emu, "8:not-a-secret")).unwrap();
     assert!(!wrong.list_keys(&cancel).await.unwrap_err().is_session_expired());

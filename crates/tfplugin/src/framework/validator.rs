@@ -169,7 +169,10 @@ mod tests {
             summaries(Value::object([("days", Value::Number(Number::Float(1.5)))])),
             vec![s("days", "Invalid days")]
         );
-        assert!(summaries(Value::object([("note", "".into())])).is_empty(), "empty is fine");
+        assert!(
+            summaries(Value::object([("note", "".into())])).is_empty(),
+            "empty is fine"
+        );
         assert_eq!(
             summaries(Value::object([("note", "abcd".into())])),
             vec![s("note", "note too long")]

@@ -68,7 +68,10 @@ impl WorkloadClient {
             };
             let found = match self.created_since(&spec.key_name, sent, &settle).await {
                 // Another expiry: someone else's key of that name.
-                Ok(found) => found.into_iter().filter(|k| k.expiry_date == spec.expiry_date).collect::<Vec<_>>(),
+                Ok(found) => found
+                    .into_iter()
+                    .filter(|k| k.expiry_date == spec.expiry_date)
+                    .collect::<Vec<_>>(),
                 Err(lookup) => return Err(maybe_created(object, err, lookup)),
             };
             match found.as_slice() {

@@ -174,7 +174,11 @@ impl WorkloadClient {
 }
 
 /// `POST /sessions`: the new session's `sID` and `rID`.
-async fn open_session(sign_in: &Transport, login: &Login, cancel: &CancellationToken) -> Result<(String, String), Error> {
+async fn open_session(
+    sign_in: &Transport,
+    login: &Login,
+    cancel: &CancellationToken,
+) -> Result<(String, String), Error> {
     let body = SessionRequest {
         user_name: login.user_name.clone(),
         password: login.password.expose().to_owned(),
