@@ -100,6 +100,16 @@ pub fn failure(summary: &str, e: &visionone_client::Error, path: Option<tfplugin
     let text = e.to_string();
     let lower = text.to_lowercase();
     let block_problem = match e.status() {
+        // Signed in with username/password: the session, not a key, was refused.
+        _ if e.is_session_expired() => Some((
+            "The Workload Security session expired",
+            format!(
+                "The provider signed in with the `workload` block's `username` and `password`, and the manager \
+                 ended that session (it idles out after 30 minutes); signing in again did not work. Check \
+                 `workload.username` and `workload.password` (and that the account is not locked out), then run \
+                 Terraform again. ({text})"
+            ),
+        )),
         Some(401) => Some((
             "Workload Security refused the provider's credentials",
             format!(
@@ -239,6 +249,29 @@ mod tests {
             .iter()
             .filter(|c| c["method"] == "POST" && c["path"] == "/api/sessions")
             .count()
+    }
+
+    #[test]
+    fn an_expired_session_names_the_sign_in_not_the_key() {
+        let refused = visionone_client::Error::Api(visionone_client::ApiError {
+            status: 401,
+            code: "HTTP401".into(),
+            message: "The session has timed out: sign in again".into(),
+            trace_id: None,
+        });
+        let expired = visionone_client::Error::SessionExpired {
+            source: Box::new(refused.clone()),
+            sign_in: Some(Box::new(refused.clone())),
+        };
+        let d = failure("Could not read", &expired, None);
+        let detail = &d.0[0].detail;
+        assert_eq!(d.0[0].summary, "The Workload Security session expired");
+        assert!(
+            detail.contains("workload.password") && !detail.contains("api_key"),
+            "{detail}"
+        );
+        let d = failure("Could not read", &refused, None);
+        assert!(d.0[0].detail.contains("api_key"), "a key's 401 still names api_key");
     }
 
     #[tokio::test]

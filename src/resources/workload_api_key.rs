@@ -87,8 +87,8 @@ fn schema() -> Schema {
         .attr(
             Attribute::string("description")
                 .optional()
-                .validate(Validator::Length { max: MAX_DESCRIPTION })
-                .description("Free text shown in the console."),
+                .validate(Validator::MaxLength { max: MAX_DESCRIPTION })
+                .description("Free text shown in the console; may be empty."),
         )
         .attr(Attribute::string("role").required().description(
             "The name of the role the key acts with (exact, e.g. `Full Access` or `Auditor`); resolved to its id \
@@ -574,6 +574,12 @@ mod tests {
             pairs.push((attr, v));
             assert!(errors_at(&validate(&config(&pairs)), attr), "{attr}");
         }
+        let mut empty = ok.to_vec();
+        empty.push(("description", Value::from("")));
+        assert!(
+            !validate(&config(&empty)).has_errors(),
+            "an empty description is accepted"
+        );
         assert!(time_zone_shape("America/New_York") && time_zone_shape("UTC") && time_zone_shape("Etc/GMT+5"));
     }
 
@@ -622,7 +628,18 @@ mod tests {
         assert_eq!(s.expires_at.as_deref(), Some("2026-04-01T00:00:00Z"));
         assert_eq!(s.ready_for_rotation.value(), Some(false));
         assert_eq!(s.last_sign_in_at, Attr::Null);
-        let late = from_key(prior, &key, created / 1000 + 80 * 86_400);
+        let late = from_key(prior.clone(), &key, created / 1000 + 80 * 86_400);
         assert_eq!(late.ready_for_rotation.value(), Some(true));
+        // The manager answers "" for no description: "" stays "" and null stays null (no diff).
+        let blank = ApiKey {
+            description: Some(String::new()),
+            ..key
+        };
+        let empty = WorkloadKeyState {
+            description: "".into(),
+            ..prior.clone()
+        };
+        assert_eq!(from_key(empty, &blank, 0).description.as_deref(), Some(""));
+        assert_eq!(from_key(prior, &blank, 0).description, Attr::Null);
     }
 }

@@ -123,6 +123,28 @@ fn key_is_created_usable_updated_in_place_rotated_and_destroyed() {
     assert!(emu.workload_keys().is_empty(), "nothing left on the manager");
 }
 
+/// `description = ""` is accepted (the manager's own default), plans clean, and can be set and
+/// emptied again in place.
+#[test]
+fn an_empty_description_is_accepted_and_plans_clean() {
+    let emu = Emulator::start();
+    let tf = Tf::new(&emu);
+    let block = admin_block(&emu);
+    config(&tf, &block, &key_config("Auditor", "", ""));
+    tf.apply();
+    assert_eq!(tf.attrs(ADDR)["description"], "");
+    tf.planned().assert_no_changes();
+    for text in ["set", ""] {
+        config(&tf, &block, &key_config("Auditor", text, ""));
+        let p = tf.planned();
+        p.assert_action(ADDR, Action::Update);
+        tf.apply_planned(&p);
+        assert_eq!(emu.workload_keys()[0]["description"], text);
+        tf.planned().assert_no_changes();
+    }
+    tf.destroy();
+}
+
 fn login_emulator() -> Emulator {
     Emulator::start_with(|c| {
         c.workload_login = Some(visionone_emulator::WorkloadLogin {

@@ -81,6 +81,8 @@ pub enum Validator {
     OneOf(Vec<String>),
     /// The string is not blank and has at most `max` characters.
     Length { max: usize },
+    /// The string has at most `max` characters; empty is fine (free text such as a description).
+    MaxLength { max: usize },
     /// The string passes `check`; `rule` says what it must be ("not contain control characters").
     Pattern {
         rule: &'static str,
@@ -97,6 +99,7 @@ impl std::fmt::Debug for Validator {
         match self {
             Validator::OneOf(v) => f.debug_tuple("OneOf").field(v).finish(),
             Validator::Length { max } => f.debug_struct("Length").field("max", max).finish(),
+            Validator::MaxLength { max } => f.debug_struct("MaxLength").field("max", max).finish(),
             Validator::Pattern { rule, .. } => f.debug_struct("Pattern").field("rule", rule).finish(),
             Validator::WholeAtLeast { min, unit } => f
                 .debug_struct("WholeAtLeast")
@@ -222,6 +225,7 @@ impl Attribute {
                     format!("One of {}.", quoted.join(", "))
                 }
                 Validator::Length { max } => format!("Not blank, at most {max} characters."),
+                Validator::MaxLength { max } => format!("At most {max} characters."),
                 Validator::Pattern { rule, .. } => format!("Must {rule}."),
                 Validator::WholeAtLeast { min, unit } => format!("A whole number of {unit}, at least {min}."),
                 Validator::ConflictsWith(others) => {

@@ -187,6 +187,17 @@ pub enum Error {
     /// A create failed and the client made sure nothing was left on the server.
     #[error("creating {object} failed (nothing was left on the server): {source}")]
     CreateFailed { object: String, source: Box<Error> },
+
+    /// A sign-in session was refused (it idled out or ended) and signing in again did not help:
+    /// `sign_in` is why, when it was tried. `source` is the refusal (401).
+    #[error(
+        "the sign-in session expired or ended{}: {source}",
+        sign_in.as_ref().map(|e| format!(" and signing in again failed ({e})")).unwrap_or_default()
+    )]
+    SessionExpired {
+        source: Box<Error>,
+        sign_in: Option<Box<Error>>,
+    },
 }
 
 fn transport_message(message: &str, timeout: bool, body_sent: bool) -> String {
@@ -214,9 +225,10 @@ impl Error {
     /// The innermost error, through `Retried` / `MaybeCreated` / `CreateFailed` wrappers.
     pub fn root(&self) -> &Error {
         match self {
-            Error::Retried { source, .. } | Error::MaybeCreated { source, .. } | Error::CreateFailed { source, .. } => {
-                source.root()
-            }
+            Error::Retried { source, .. }
+            | Error::MaybeCreated { source, .. }
+            | Error::CreateFailed { source, .. }
+            | Error::SessionExpired { source, .. } => source.root(),
             other => other,
         }
     }
@@ -264,6 +276,17 @@ impl Error {
 
     pub fn is_timeout(&self) -> bool {
         matches!(self.root(), Error::Transport { timeout: true, .. })
+    }
+
+    /// True when a sign-in session was refused and could not be renewed (not a key's fault).
+    pub fn is_session_expired(&self) -> bool {
+        match self {
+            Error::SessionExpired { .. } => true,
+            Error::Retried { source, .. } | Error::MaybeCreated { source, .. } | Error::CreateFailed { source, .. } => {
+                source.is_session_expired()
+            }
+            _ => false,
+        }
     }
 
     /// True when the object a create call named may exist on the server anyway.

@@ -67,7 +67,10 @@ pub struct Transport {
     http: reqwest::Client,
     /// `<scheme>://<host>[:port][/prefix]<base_path>`.
     pub(crate) base: Url,
-    auth: Option<(HeaderName, HeaderValue)>,
+    auth_scheme: AuthScheme,
+    /// The credential and the secret headers (a session's `rID`): replaced together when a
+    /// session is renewed, for every clone at once.
+    credential: std::sync::RwLock<Credential>,
     headers: Vec<(HeaderName, HeaderValue)>,
     errors: ErrorFormat,
     pub(crate) timeout: Duration,
@@ -77,6 +80,12 @@ pub struct Transport {
     pub(crate) limiter: RateLimiter,
     clock: ServerClock,
     requests: AtomicU64,
+}
+
+#[derive(Default)]
+struct Credential {
+    auth: Option<(HeaderName, HeaderValue)>,
+    secret_headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -99,14 +108,7 @@ impl Transport {
         if config.request_timeout.is_zero() {
             return Err(Error::Config("request_timeout must be greater than zero".into()));
         }
-        let auth = if api.auth == AuthScheme::NONE {
-            None
-        } else {
-            let name = HeaderName::from_static(api.auth.header);
-            let value = sensitive_value(&format!("{}{}", api.auth.prefix, config.api_key.expose()))
-                .map_err(|_| Error::Config("the API key contains characters that cannot be sent in a header".into()))?;
-            Some((name, value))
-        };
+        let auth = auth_header(api.auth, config.api_key.expose())?;
         let headers = api
             .headers
             .iter()
@@ -116,7 +118,11 @@ impl Transport {
         Ok(Transport {
             http,
             base,
-            auth,
+            auth_scheme: api.auth,
+            credential: std::sync::RwLock::new(Credential {
+                auth,
+                secret_headers: Vec::new(),
+            }),
             headers,
             errors: api.errors,
             timeout: config.request_timeout,
@@ -130,11 +136,31 @@ impl Transport {
     }
 
     /// Send `name: value` with every request too, marked sensitive (a session's `rID`).
-    pub fn with_secret_header(mut self, name: &'static str, value: &str) -> Result<Transport, Error> {
-        let value = sensitive_value(value)
-            .map_err(|_| Error::Config(format!("the {name} value cannot be sent in a header")))?;
-        self.headers.push((HeaderName::from_static(name), value));
+    pub fn with_secret_header(self, name: &'static str, value: &str) -> Result<Transport, Error> {
+        let header = secret_header(name, value)?;
+        self.write_credential().secret_headers.push(header);
         Ok(self)
+    }
+
+    /// Send `credential` and these secret headers from now on instead of the current ones (a
+    /// renewed session: its `sID` and `rID`).
+    pub fn replace_credential(&self, credential: &str, secret_headers: &[(&'static str, &str)]) -> Result<(), Error> {
+        let fresh = Credential {
+            auth: auth_header(self.auth_scheme, credential)?,
+            secret_headers: secret_headers
+                .iter()
+                .map(|(n, v)| secret_header(n, v))
+                .collect::<Result<_, _>>()?,
+        };
+        *self.write_credential() = fresh;
+        Ok(())
+    }
+
+    fn write_credential(&self) -> std::sync::RwLockWriteGuard<'_, Credential> {
+        // A panic while holding the lock leaves a whole credential (it is replaced in one move).
+        self.credential
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The API root (`.../v3.0`).
@@ -161,6 +187,22 @@ impl Transport {
     pub fn current_rate_limit(&self) -> Option<u32> {
         self.limiter.current_limit()
     }
+}
+
+/// `<header>: <prefix><credential>`, or none for [`AuthScheme::NONE`].
+fn auth_header(scheme: AuthScheme, credential: &str) -> Result<Option<(HeaderName, HeaderValue)>, Error> {
+    if scheme == AuthScheme::NONE {
+        return Ok(None);
+    }
+    let value = sensitive_value(&format!("{}{credential}", scheme.prefix))
+        .map_err(|_| Error::Config("the API key contains characters that cannot be sent in a header".into()))?;
+    Ok(Some((HeaderName::from_static(scheme.header), value)))
+}
+
+fn secret_header(name: &'static str, value: &str) -> Result<(HeaderName, HeaderValue), Error> {
+    let value =
+        sensitive_value(value).map_err(|_| Error::Config(format!("the {name} value cannot be sent in a header")))?;
+    Ok((HeaderName::from_static(name), value))
 }
 
 /// A header value kept out of debug output (and of HTTP/2 header compression tables).
@@ -344,8 +386,14 @@ impl Transport {
             .request(req.method.clone(), req.url.clone())
             .timeout(remaining)
             .header(ACCEPT, "application/json");
-        if let Some((name, value)) = &self.auth {
-            rb = rb.header(name.clone(), value.clone());
+        {
+            let credential = self
+                .credential
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for (name, value) in credential.auth.iter().chain(&credential.secret_headers) {
+                rb = rb.header(name.clone(), value.clone());
+            }
         }
         for (name, value) in &self.headers {
             rb = rb.header(name.clone(), value.clone());

@@ -102,7 +102,9 @@ async fn keys_end_to_end() {
     s.expiry_date = Some(expiry);
     let k = c.create_key(&s, &cancel).await.unwrap();
     let id = k.id.unwrap();
-    assert_eq!(k.expiry_date, Some(expiry));
+    // Brought forward by under a minute: the mark that tells this call's key from others.
+    let early = expiry - k.expiry_date.unwrap();
+    assert!((1..=60_000).contains(&early), "{early}");
     assert!(time::ms_to_rfc3339(k.created.unwrap()).unwrap().ends_with('Z'));
     assert_secret_works(&emu, id, k.secret_key.as_deref().unwrap()).await;
 
@@ -347,4 +349,130 @@ async fn a_lookup_that_fails_too_says_maybe_created() {
     );
     emu.control(Method::DELETE, "faults", None).await;
     assert!(server_keys(&emu).await.is_empty());
+}
+
+/// Create a key straight through the API, as another tool would; its id and secret.
+async fn raw_create(emu: &Emu, body: Value) -> (i64, String) {
+    let key: Value = reqwest::Client::new()
+        .post(format!("{}/api/apikeys", emu.url))
+        .header("api-secret-key", ADMIN)
+        .header("api-version", "v1")
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (
+        key["ID"].as_i64().unwrap(),
+        key["secretKey"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn lost_answer_while_someone_else_creates_the_same_name() {
+    // Our create's answer is lost; while the client looks it up (the search is held back), another
+    // tool creates a key of the same name asking for the very same expiry. The expiry mark tells
+    // the keys apart: ours is adopted, theirs is left alone (no new secret, not deleted).
+    let emu = start().await;
+    let c = admin(&emu);
+    let cancel = CancellationToken::new();
+    let expiry = time::system_to_ms(c.server_now() + Duration::from_secs(30 * 86_400));
+    let mut s = spec("shared-name");
+    s.expiry_date = Some(expiry);
+    emu.fault(
+        json!({"method": "POST", "path": "/api/apikeys/search", "kind": "latency", "latencyMs": 800, "count": 1}),
+    )
+    .await;
+    emu.fault(json!({"method": "POST", "path": "/api/apikeys", "kind": "lost-answer", "count": 1}))
+        .await;
+    let ours = tokio::spawn({
+        let c = c.clone();
+        let s = s.clone();
+        async move { c.create_key(&s, &CancellationToken::new()).await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let body = json!({"keyName": "shared-name", "roleID": 1, "expiryDate": expiry});
+    let (theirs, their_secret) = raw_create(&emu, body).await;
+    let k = ours.await.unwrap().expect("our key is told apart and adopted");
+    assert_ne!(k.id, Some(theirs));
+    assert_ne!(k.expiry_date, Some(expiry));
+    assert_eq!(server_keys(&emu).await.len(), 2);
+    assert_eq!(emu.count("POST", "/api/apikeys").await, 2, "ours once, theirs once");
+    assert_secret_works(&emu, k.id.unwrap(), k.secret_key.as_deref().unwrap()).await;
+    assert_secret_works(&emu, theirs, &their_secret).await;
+    assert_eq!(emu.count("POST", &format!("/api/apikeys/{theirs}/secretkey")).await, 0);
+
+    // A key that never expires is still told from a same-name key that does.
+    raw_create(
+        &emu,
+        json!({"keyName": "open-ended", "roleID": 1, "expiryDate": expiry}),
+    )
+    .await;
+    emu.fault(json!({"method": "POST", "path": "/api/apikeys", "kind": "lost-answer", "count": 1}))
+        .await;
+    let k = c.create_key(&spec("open-ended"), &cancel).await.unwrap();
+    assert_eq!(k.expiry_date, None);
+    assert_eq!(server_keys(&emu).await.len(), 4);
+    assert_secret_works(&emu, k.id.unwrap(), k.secret_key.as_deref().unwrap()).await;
+}
+
+fn login() -> Login {
+    Login {
+        user_name: "admin".into(),
+        password: Secret::new("pw:1"),
+        tenant_name: None,
+    }
+}
+
+#[tokio::test]
+async fn an_expired_session_signs_in_again_once_and_a_refused_sign_in_is_not_retried() {
+    let emu = start().await;
+    let cancel = CancellationToken::new();
+    let s = WorkloadClient::sign_in(&config(&emu, ""), &login(), &cancel)
+        .await
+        .unwrap();
+    s.list_keys(&cancel).await.unwrap();
+    // 31 minutes of the emulator's clock: the session idles out (30 min).
+    emu.control(Method::POST, "clock", Some(json!({"advanceSeconds": 31 * 60})))
+        .await;
+    let later = spec("later");
+    let (a, b) = tokio::join!(s.list_keys(&cancel), s.create_key(&later, &cancel));
+    a.expect("signed in again");
+    let k = b.expect("the refused create is sent again");
+    assert_secret_works(&emu, k.id.unwrap(), k.secret_key.as_deref().unwrap()).await;
+    assert_eq!(
+        emu.count("POST", "/api/sessions").await,
+        2,
+        "one sign-in shared by both calls"
+    );
+    assert_eq!(
+        emu.count("POST", "/api/apikeys").await,
+        2,
+        "the create refused once, then made once"
+    );
+    assert_eq!(server_keys(&emu).await.len(), 1);
+    assert_eq!(emu.control(Method::GET, "workload/sessions", None).await["open"], 1);
+
+    // The account is locked out, then the session idles out again: one sign-in attempt, refused,
+    // and never another; the error says the session expired, not that a key is wrong.
+    emu.control(Method::DELETE, "workload/login", None).await;
+    emu.control(Method::POST, "clock", Some(json!({"advanceSeconds": 31 * 60})))
+        .await;
+    for _ in 0..3 {
+        let e = s.list_keys(&cancel).await.unwrap_err();
+        assert!(e.is_session_expired(), "{e}");
+        assert_eq!(e.status(), Some(401), "{e}");
+        assert!(e.to_string().contains("signing in again failed"), "{e}");
+        assert!(!e.to_string().contains("pw:1"), "{e}");
+    }
+    assert_eq!(
+        emu.count("POST", "/api/sessions").await,
+        3,
+        "a refused sign-in is tried once"
+    );
+    // A key-authenticated client never takes a 401 for an expired session.
+    let wrong = WorkloadClient::new(&config(&emu, "8:not-a-secret")).unwrap();
+    assert!(!wrong.list_keys(&cancel).await.unwrap_err().is_session_expired());
 }

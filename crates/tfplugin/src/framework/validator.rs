@@ -20,6 +20,14 @@ pub fn validate(block: &Block, config: &Value) -> Diagnostics {
     d
 }
 
+fn too_long(attr: &str, max: usize, d: &mut Diagnostics) {
+    d.error_at(
+        AttributePath::root(attr),
+        format!("{attr} too long"),
+        format!("`{attr}` may hold at most {max} characters."),
+    );
+}
+
 fn check(attr: &str, rule: &Validator, v: &Value, config: &Value, d: &mut Diagnostics) {
     let at = || AttributePath::root(attr);
     match rule {
@@ -38,12 +46,13 @@ fn check(attr: &str, rule: &Validator, v: &Value, config: &Value, d: &mut Diagno
                 if s.trim().is_empty() {
                     d.error_at(at(), format!("Empty {attr}"), format!("`{attr}` must not be empty."));
                 } else if s.chars().count() > *max {
-                    d.error_at(
-                        at(),
-                        format!("{attr} too long"),
-                        format!("`{attr}` may hold at most {max} characters."),
-                    );
+                    too_long(attr, *max, d);
                 }
+            }
+        }
+        Validator::MaxLength { max } => {
+            if v.as_str().is_some_and(|s| s.chars().count() > *max) {
+                too_long(attr, *max, d);
             }
         }
         Validator::Pattern { rule, check } => {
@@ -109,6 +118,11 @@ mod tests {
                     .optional()
                     .validate(Validator::WholeAtLeast { min: 1, unit: "days" }),
             )
+            .attr(
+                Attribute::string("note")
+                    .optional()
+                    .validate(Validator::MaxLength { max: 3 }),
+            )
     }
 
     fn summaries(config: Value) -> Vec<(String, String)> {
@@ -154,6 +168,14 @@ mod tests {
         assert_eq!(
             summaries(Value::object([("days", Value::Number(Number::Float(1.5)))])),
             vec![s("days", "Invalid days")]
+        );
+        assert!(
+            summaries(Value::object([("note", "".into())])).is_empty(),
+            "empty is fine"
+        );
+        assert_eq!(
+            summaries(Value::object([("note", "abcd".into())])),
+            vec![s("note", "note too long")]
         );
     }
 

@@ -2,10 +2,17 @@
 //! a new secret, delete, and the calling key itself.
 //!
 //! Names need not be unique here, so after an ambiguous create (timeout, dropped connection, 5xx)
-//! the client looks for a key of that name created since the call went out. One found: it gets a
-//! new secret (the lost answer held the only copy); if that fails, it is deleted. None found: the
-//! create is sent again. Either way no orphan and no duplicate is left.
+//! the client looks for a key of that name created since the call went out *with the very expiry
+//! this call asked for*: each create brings its expiry forward by a few seconds chosen for that
+//! call (under a minute, nothing next to `valid_for_days`), and the manager keeps `expiryDate` to
+//! the millisecond (contract §1), so a key of the same name made meanwhile by someone else is
+//! never taken for this call's. One found: it gets a new secret (the lost answer held the only
+//! copy); if that fails, it is deleted. None found: the create is sent again. Either way no orphan
+//! and no duplicate is left. A key that never expires carries no such mark: with another
+//! never-expiring key of its name made meanwhile, the create is reported as "maybe created".
 
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::Method;
@@ -21,6 +28,8 @@ use crate::Error;
 const CREATE_ROUNDS: u32 = 4;
 /// Slack on "created since the call went out": `Date` has one-second resolution.
 const CREATED_SLACK: Duration = Duration::from_secs(2);
+/// A create's expiry is brought forward by 1..=this many milliseconds to mark it as the call's.
+const EXPIRY_MARK_SPAN: i64 = 60_000;
 
 impl WorkloadClient {
     /// `POST /apikeys`: the new key with its `secretKey` (shown once). See the module doc for what
@@ -28,6 +37,7 @@ impl WorkloadClient {
     /// one is in flight (bounded by `request_timeout`), so a key made is always handed back.
     pub async fn create_key(&self, spec: &ApiKeyCreate, cancel: &CancellationToken) -> Result<ApiKey, Error> {
         let object = format!("Workload Security API key '{}'", spec.key_name);
+        let spec = &self.marked(spec);
         let req = Request::new(Method::POST, self.transport.url(&["apikeys"])).json(spec)?;
         // The create and what settles it run to the end even when the caller cancels.
         let settle = CancellationToken::new();
@@ -37,7 +47,7 @@ impl WorkloadClient {
                 return Err(Error::Cancelled { in_flight: false });
             }
             let sent = Instant::now();
-            let err = match self.transport.send(&req, Retry::UnlessAmbiguous, &settle).await {
+            let err = match self.send(&req, Retry::UnlessAmbiguous, &settle).await {
                 Ok(reply) => {
                     let key: ApiKey = reply.json("created API key")?;
                     return match (key.id, &key.secret_key) {
@@ -57,7 +67,11 @@ impl WorkloadClient {
                 Err(e) => return Err(e),
             };
             let found = match self.created_since(&spec.key_name, sent, &settle).await {
-                Ok(found) => found,
+                // Another expiry: someone else's key of that name.
+                Ok(found) => found
+                    .into_iter()
+                    .filter(|k| k.expiry_date == spec.expiry_date)
+                    .collect::<Vec<_>>(),
                 Err(lookup) => return Err(maybe_created(object, err, lookup)),
             };
             match found.as_slice() {
@@ -70,7 +84,8 @@ impl WorkloadClient {
                 many => {
                     let ids: Vec<String> = many.iter().filter_map(|k| k.id).map(|i| i.to_string()).collect();
                     let why = Error::Protocol(format!(
-                        "{} keys of that name were created meanwhile (IDs {}); which one is this call's is unknown",
+                        "{} keys of that name and expiry were created meanwhile (IDs {}); which one is this call's \
+                         is unknown",
                         many.len(),
                         ids.join(", ")
                     ));
@@ -105,6 +120,21 @@ impl WorkloadClient {
                 }),
             },
         }
+    }
+
+    /// `spec` with its expiry brought forward by this call's mark (see the module doc). An expiry
+    /// too close to now to spare a minute is sent as given.
+    fn marked(&self, spec: &ApiKeyCreate) -> ApiKeyCreate {
+        let now = system_to_ms(self.server_now());
+        let mut spec = spec.clone();
+        spec.expiry_date = spec.expiry_date.map(|e| {
+            if e.saturating_sub(now) > 2 * EXPIRY_MARK_SPAN {
+                e - expiry_mark()
+            } else {
+                e
+            }
+        });
+        spec
     }
 
     /// Keys named exactly `name` whose `created` is at or after `sent` by the server's clock.
@@ -185,7 +215,7 @@ impl WorkloadClient {
     /// `DELETE /apikeys/{id}`; a key already gone counts as deleted.
     pub async fn delete_key(&self, id: i64, cancel: &CancellationToken) -> Result<(), Error> {
         let req = Request::new(Method::DELETE, self.key_url(id, None));
-        match self.transport.send(&req, Retry::Always, cancel).await {
+        match self.send(&req, Retry::Always, cancel).await {
             Ok(_) => Ok(()),
             Err(e) if e.is_not_found() => Ok(()),
             Err(e) => Err(e),
@@ -206,6 +236,15 @@ impl WorkloadClient {
             None => self.transport.url(&["apikeys", &id]),
         }
     }
+}
+
+/// 1..=[`EXPIRY_MARK_SPAN`]: distinct for the calls of this process (a counter) and unlikely to
+/// match another process's (a random start).
+fn expiry_mark() -> i64 {
+    static START: OnceLock<i64> = OnceLock::new();
+    static NEXT: AtomicI64 = AtomicI64::new(0);
+    let start = *START.get_or_init(|| rand::random_range(0..EXPIRY_MARK_SPAN));
+    (start + NEXT.fetch_add(1, Ordering::Relaxed)).rem_euclid(EXPIRY_MARK_SPAN) + 1
 }
 
 fn maybe_created(object: String, source: Error, lookup: Error) -> Error {

@@ -84,6 +84,6 @@ impl WorkloadClient {
         what: &str,
         cancel: &CancellationToken,
     ) -> Result<T, Error> {
-        self.transport.send(&req, retry, cancel).await?.json(what)
+        self.send(&req, retry, cancel).await?.json(what)
     }
 }

@@ -298,9 +298,11 @@ fn role_field(name: &str) -> Option<Kind> {
 }
 
 /// `/_emulator/workload/...`: every key without its secret (`GET keys`) and the number of open
-/// sessions (`GET sessions`), so tests can count orphans and check that sessions were ended.
+/// sessions (`GET sessions`), so tests can count orphans and check that sessions were ended;
+/// `DELETE login` locks the account out (every later sign-in is 401; open sessions stay), so
+/// tests can check that a refused sign-in is not tried again.
 pub fn control(app: &App, method: &str, segs: &[&str]) -> Option<Response> {
-    let st = lock(&app.workload);
+    let mut st = lock(&app.workload);
     let now = app.clock.now_ms();
     match (method, segs) {
         ("GET", ["keys"]) => {
@@ -318,6 +320,10 @@ pub fn control(app: &App, method: &str, segs: &[&str]) -> Option<Response> {
             Some(Json(serde_json::json!({ "items": items })).into_response())
         }
         ("GET", ["sessions"]) => Some(Json(serde_json::json!({ "open": st.open_sessions(now) })).into_response()),
+        ("DELETE", ["login"]) => {
+            st.login = None;
+            Some(StatusCode::NO_CONTENT.into_response())
+        }
         _ => None,
     }
 }
