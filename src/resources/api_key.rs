@@ -350,11 +350,14 @@ async fn create(client: &Client, planned: ApiKeyState, cancel: &CancellationToke
     let created = match calls::create_one(client, &item).await {
         Ok(c) => c,
         Err(e) => {
+            // A role the API refused is the role's fault; anything else (a taken name, an outage)
+            // is reported at the key's name.
+            let at = if crate::roles::refused_role(&e) { "role" } else { "name" };
             return Err(Failure::error_at(
-                "name",
+                at,
                 format!("Could not create API key {name:?}"),
                 create_error(&e),
-            ))
+            ));
         }
     };
     tfplugin::log::info("created API key", &[("id", &created.id), ("name", &name)]);

@@ -545,15 +545,6 @@ mod tests {
         v
     }
 
-    fn errors_at(d: &Diagnostics, attr: &str) -> bool {
-        d.0.iter().any(|x| {
-            x.severity == tfplugin::Severity::Error
-                && x.attribute
-                    .as_ref()
-                    .is_some_and(|p| p.0.first() == Some(&tfplugin::PathStep::Attr(attr.into())))
-        })
-    }
-
     #[test]
     fn bad_values_name_their_attribute() {
         let ok = [("name", Value::from("ci")), ("role", Value::from("Auditor"))];
@@ -572,7 +563,7 @@ mod tests {
             let mut pairs = ok.to_vec();
             pairs.retain(|(k, _)| *k != attr);
             pairs.push((attr, v));
-            assert!(errors_at(&validate(&config(&pairs)), attr), "{attr}");
+            assert!(validate(&config(&pairs)).has_error_at(attr), "{attr}");
         }
         let mut empty = ok.to_vec();
         empty.push(("description", Value::from("")));
