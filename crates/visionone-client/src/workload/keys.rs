@@ -12,7 +12,7 @@
 //! never-expiring key of its name made meanwhile, the create is reported as "maybe created".
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::OnceLock;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::Method;
@@ -129,12 +129,18 @@ impl WorkloadClient {
         let mut spec = spec.clone();
         spec.expiry_date = spec.expiry_date.map(|e| {
             if e.saturating_sub(now) > 2 * EXPIRY_MARK_SPAN {
-                e - expiry_mark()
+                e - self.expiry_mark()
             } else {
                 e
             }
         });
         spec
+    }
+
+    /// 1..=[`EXPIRY_MARK_SPAN`]: distinct for the calls of this client (a counter) and unlikely to
+    /// match another process's (a random start).
+    fn expiry_mark(&self) -> i64 {
+        self.marks.fetch_add(1, Ordering::Relaxed).rem_euclid(EXPIRY_MARK_SPAN) + 1
     }
 
     /// Keys named exactly `name` whose `created` is at or after `sent` by the server's clock.
@@ -238,13 +244,9 @@ impl WorkloadClient {
     }
 }
 
-/// 1..=[`EXPIRY_MARK_SPAN`]: distinct for the calls of this process (a counter) and unlikely to
-/// match another process's (a random start).
-fn expiry_mark() -> i64 {
-    static START: OnceLock<i64> = OnceLock::new();
-    static NEXT: AtomicI64 = AtomicI64::new(0);
-    let start = *START.get_or_init(|| rand::random_range(0..EXPIRY_MARK_SPAN));
-    (start + NEXT.fetch_add(1, Ordering::Relaxed)).rem_euclid(EXPIRY_MARK_SPAN) + 1
+/// A client's mark counter, from a random start.
+pub(super) fn new_marks() -> Arc<AtomicI64> {
+    Arc::new(AtomicI64::new(rand::random_range(0..EXPIRY_MARK_SPAN)))
 }
 
 fn maybe_created(object: String, source: Error, lookup: Error) -> Error {

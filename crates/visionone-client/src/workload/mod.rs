@@ -9,6 +9,7 @@ mod roles;
 mod session;
 pub mod time;
 
+use std::sync::atomic::AtomicI64;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
@@ -37,6 +38,9 @@ pub struct WorkloadClient {
     transport: Arc<Transport>,
     /// Set when the client signed in with a user name and password: the session to end.
     session: Option<Arc<session::Open>>,
+    /// The next create's expiry mark (`keys.rs`), shared by the clones: a counter from a random
+    /// start, so concurrent creates differ and another process's rarely match.
+    marks: Arc<AtomicI64>,
 }
 
 impl std::fmt::Debug for WorkloadClient {
@@ -54,6 +58,7 @@ impl WorkloadClient {
         Ok(WorkloadClient {
             transport: Arc::new(Transport::new(&WORKLOAD, config)?),
             session: None,
+            marks: keys::new_marks(),
         })
     }
 

@@ -89,6 +89,7 @@ impl WorkloadClient {
                 generation: AtomicU64::new(0),
                 renewal: tokio::sync::Mutex::new(Renewal::default()),
             })),
+            marks: super::keys::new_marks(),
         })
     }
 
