@@ -253,12 +253,11 @@ mod tests {
 
     #[test]
     fn an_expired_session_names_the_sign_in_not_the_key() {
-        let refused = visionone_client::Error::Api(visionone_client::ApiError {
-            status: 401,
-            code: "HTTP401".into(),
-            message: "The session has timed out: sign in again".into(),
-            trace_id: None,
-        });
+        let refused = visionone_client::Error::Api(visionone_client::ApiError::new(
+            401,
+            "HTTP401",
+            "The session has timed out: sign in again",
+        ));
         let expired = visionone_client::Error::SessionExpired {
             source: Box::new(refused.clone()),
             sign_in: Some(Box::new(refused.clone())),

@@ -310,12 +310,7 @@ mod tests {
     }
 
     fn api(status: u16, code: &str, message: &str) -> Error {
-        Error::Api(visionone_client::ApiError {
-            status,
-            code: code.into(),
-            message: message.into(),
-            trace_id: None,
-        })
+        Error::Api(visionone_client::ApiError::new(status, code, message))
     }
 
     #[test]

@@ -35,6 +35,16 @@ impl fmt::Display for ApiError {
 }
 
 impl ApiError {
+    /// An error the API answered with `status`, `code` and `message` (no trace id).
+    pub fn new(status: u16, code: &str, message: &str) -> ApiError {
+        ApiError {
+            status,
+            code: code.into(),
+            message: message.into(),
+            trace_id: None,
+        }
+    }
+
     /// Build from a status and a body that may be the contract's JSON, other JSON, HTML or text.
     pub fn from_body(status: u16, body: &[u8], trace_id: Option<String>) -> ApiError {
         if let Ok(parsed) = serde_json::from_slice::<ErrorBody>(body) {

@@ -201,12 +201,11 @@ impl Client {
             if created_before(&found, started) {
                 conflicts.push((
                     i,
-                    ApiError {
-                        status: 409,
-                        code: codes::CONFLICT.into(),
-                        message: format!("an API key named '{name}' already exists"),
-                        trace_id: None,
-                    },
+                    ApiError::new(
+                        409,
+                        codes::CONFLICT,
+                        &format!("an API key named '{name}' already exists"),
+                    ),
                 ));
             } else {
                 orphans.push(found.id);

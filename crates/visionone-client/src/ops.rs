@@ -113,12 +113,11 @@ impl Client {
             match lookup().await {
                 Ok(Found::Ours(id)) => return Ok(id),
                 Ok(Found::Other) => {
-                    return Err(Error::Api(ApiError {
-                        status: 409,
-                        code: codes::CONFLICT.into(),
-                        message: format!("{object} already exists with other settings"),
-                        trace_id: None,
-                    }))
+                    return Err(Error::Api(ApiError::new(
+                        409,
+                        codes::CONFLICT,
+                        &format!("{object} already exists with other settings"),
+                    )))
                 }
                 Ok(Found::Nothing) if round >= self.inner.max_retries => {
                     return Err(Error::CreateFailed {
